@@ -1,0 +1,436 @@
+"""The option table: parse and validate each option once, merge the layers, compile policies."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from datetime import timedelta
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Pattern, Tuple
+
+from .core import ACL_ORIGIN, CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES
+from .patterns import (
+    MAX_HEADER_NAME_LENGTH,
+    MAX_ORIGIN_LENGTH,
+    WILDCARDS,
+    NameMatcher,
+    PathPattern,
+    has_unescaped_dot,
+    is_serialized_origin,
+    is_token,
+    looks_like_regex,
+)
+from .policy import Policy
+
+LOG = logging.getLogger("flask_cors")
+
+#: Largest Access-Control-Max-Age accepted: RFC 9111 treats bigger delta-seconds as 2^31.
+MAX_MAX_AGE = 2**31
+
+#: Layer names, most important first, as they appear in error messages and explanations.
+RESOURCE_LAYER = "resource"
+DECORATOR_LAYER = "decorator"
+INIT_APP_LAYER = "init_app"
+CONSTRUCTOR_LAYER = "constructor"
+CONFIG_LAYER = "app.config"
+DEFAULT_LAYER = "default"
+
+_CONFIG_KEY = dict(zip(OPTION_NAMES, CONFIG_OPTIONS))
+_OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
+_TRUE_SPELLINGS = frozenset({"true", "1"})
+_FALSE_SPELLINGS = frozenset({"false", "0"})
+_SEQUENCE_TYPES = (list, tuple, set, frozenset)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _items(value: Any, where: str, allow_patterns: bool) -> List[Any]:
+    """Turn a str, pattern or collection into a list of items; split literal strings on
+    commas so ``"GET, POST"`` and environment-fed lists mean what they say."""
+    kinds = (
+        "a string, a compiled regex or a list of them"
+        if allow_patterns
+        else ("a string or a list of strings")
+    )
+    if isinstance(value, str):
+        raw: List[Any] = [value]
+    elif isinstance(value, re.Pattern):
+        raw = [value]
+    elif isinstance(value, _SEQUENCE_TYPES):
+        raw = list(value)
+    else:
+        raise TypeError(f"{where} must be {kinds}, got {_describe(value)}")
+    items: List[Any] = []
+    for item in raw:
+        if isinstance(item, re.Pattern):
+            if not allow_patterns:
+                raise TypeError(f"{where} must be {kinds}, got the regex {item.pattern!r}")
+            if not isinstance(item.pattern, str):
+                raise TypeError(f"{where}: regex {item.pattern!r} must be a str pattern")
+            items.append(item)
+        elif isinstance(item, str):
+            if allow_patterns and looks_like_regex(item):
+                items.append(item)
+            else:
+                items.extend(part.strip() for part in item.split(","))
+        else:
+            raise TypeError(f"{where} must be {kinds}, got the item {_describe(item)}")
+    if isinstance(value, (set, frozenset)):
+        items.sort(key=lambda item: item.pattern if isinstance(item, re.Pattern) else item)
+    return items
+
+
+def _compile(pattern: str, where: str, flags: int) -> Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as error:
+        raise ValueError(
+            f"{where}: {pattern!r} is not a valid regular expression ({error})"
+        ) from None
+
+
+def parse_bool(value: Any, where: str) -> bool:
+    """A bool, 0/1, or one of the spellings environment-fed config uses."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        spelled = value.strip().lower()
+        if spelled in _TRUE_SPELLINGS:
+            return True
+        if spelled in _FALSE_SPELLINGS:
+            return False
+    raise TypeError(
+        f"{where} must be True or False (or one of 'true', 'false', '1', '0'), "
+        f"got {_describe(value)}"
+    )
+
+
+def parse_origins(value: Any, where: str) -> NameMatcher:
+    """Origins: ``*``, literal origins (case-insensitive) and regexes (whole value)."""
+    wildcard = False
+    literals: List[str] = []
+    patterns: List[Pattern[str]] = []
+    for item in _items(value, where, allow_patterns=True):
+        if isinstance(item, re.Pattern):
+            patterns.append(item)
+        elif item in WILDCARDS:
+            wildcard = True
+        elif looks_like_regex(item):
+            patterns.append(_compile(item, where, re.IGNORECASE))
+            if has_unescaped_dot(item):
+                LOG.warning(
+                    "%s: in the regex %r an unescaped '.' matches any character; "
+                    "write '\\.' for a literal dot",
+                    where,
+                    item,
+                )
+        elif item == "null":
+            literals.append(item)
+            LOG.warning(
+                "%s allows the origin 'null', which any page can send "
+                "(sandboxed iframes, file: and data: URLs)",
+                where,
+            )
+        elif is_serialized_origin(item):
+            literals.append(item)
+        else:
+            raise ValueError(
+                f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
+            )
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_ORIGIN_LENGTH)
+
+
+def _origin_hint(item: str) -> str:
+    if item == "":
+        return "An empty origin matches nothing."
+    if not item.isascii():
+        return "Browsers send international domain names in their ASCII (punycode) form."
+    if "://" not in item:
+        return f"An origin includes its scheme, e.g. 'https://{item}'."
+    scheme, _, rest = item.partition("://")
+    if "/" in rest:
+        host = rest.split("/", 1)[0]
+        return f"An origin has no path or trailing slash; did you mean '{scheme}://{host}'?"
+    return "An origin is scheme://host[:port], or 'null'."
+
+
+def parse_header_names(value: Any, where: str) -> NameMatcher:
+    """allow_headers: ``*``, literal header names (case-insensitive) and regexes."""
+    wildcard = False
+    literals: List[str] = []
+    patterns: List[Pattern[str]] = []
+    for item in _items(value, where, allow_patterns=True):
+        if isinstance(item, re.Pattern):
+            patterns.append(item)
+        elif item in WILDCARDS:
+            wildcard = True
+        elif looks_like_regex(item):
+            patterns.append(_compile(item, where, re.IGNORECASE))
+        elif is_token(item):
+            literals.append(item)
+        else:
+            raise ValueError(f"{where}: {item!r} is not a valid header name")
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_HEADER_NAME_LENGTH)
+
+
+def parse_expose_headers(value: Any, where: str) -> Optional[Tuple[str, ...]]:
+    """expose_headers: None, or header names sent as one sorted, de-duplicated list."""
+    if value is None:
+        return None
+    names: Dict[str, str] = {}
+    for item in _items(value, where, allow_patterns=False):
+        if not is_token(item):
+            raise ValueError(f"{where}: {item!r} is not a valid header name")
+        names.setdefault(item.lower(), item)
+    return tuple(sorted(names.values()))
+
+
+def parse_methods(value: Any, where: str) -> Tuple[str, ...]:
+    """methods: HTTP tokens, upper-cased as Flask-CORS does; ``*`` allows any method."""
+    methods: List[str] = []
+    for item in _items(value, where, allow_patterns=False):
+        if not is_token(item):
+            raise ValueError(
+                f"{where}: {item!r} is not an HTTP method (methods are tokens such as 'GET')"
+            )
+        method = item.upper()
+        if method not in methods:
+            methods.append(method)
+    return tuple(methods)
+
+
+def parse_max_age(value: Any, where: str) -> Optional[int]:
+    """max_age: None, a non-negative int, a digit string or a timedelta (whole seconds)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"{where} must be a number of seconds, got {value!r}")
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        if seconds < 0:
+            raise ValueError(f"{where} must not be negative, got {value!r}")
+        result = int(seconds)
+    elif isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        result = int(value.strip())
+    else:
+        raise TypeError(
+            f"{where} must be an int, a string of digits or a timedelta, got {_describe(value)}"
+        )
+    if result < 0:
+        raise ValueError(f"{where} must not be negative, got {value!r}")
+    if result > MAX_MAX_AGE:
+        raise ValueError(f"{where} must be at most {MAX_MAX_AGE} seconds, got {value!r}")
+    return result
+
+
+_PARSERS: Dict[str, Callable[[Any, str], Any]] = {
+    "origins": parse_origins,
+    "methods": parse_methods,
+    "expose_headers": parse_expose_headers,
+    "allow_headers": parse_header_names,
+    "supports_credentials": parse_bool,
+    "max_age": parse_max_age,
+    "send_wildcard": parse_bool,
+    "vary_header": parse_bool,
+    "automatic_options": parse_bool,
+    "always_send": parse_bool,
+    "intercept_exceptions": parse_bool,
+    "allow_private_network": parse_bool,
+}
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class ResourceRule:
+    """One entry of ``resources``: a path pattern and the options set for it alone."""
+
+    __slots__ = ("pattern", "options")
+
+    def __init__(self, pattern: PathPattern, options: Mapping[str, Any]):
+        self.pattern = pattern
+        self.options = options
+
+
+def parse_path_pattern(value: Any, where: str) -> PathPattern:
+    """A resource key: a literal path, a regex string, ``*`` or a compiled regex."""
+    if isinstance(value, re.Pattern):
+        if not isinstance(value.pattern, str):
+            raise TypeError(f"{where}: regex {value.pattern!r} must be a str pattern")
+        return PathPattern(value.pattern, None, value)
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{where}: a resource pattern must be a string or a compiled regex, "
+            f"got {_describe(value)}"
+        )
+    if value in WILDCARDS:
+        return PathPattern(value, None, re.compile(".*"))
+    if looks_like_regex(value):
+        return PathPattern(value, None, _compile(value, where, 0))
+    if not value.startswith("/"):
+        raise ValueError(
+            f"{where}: the literal path {value!r} never matches; request paths start with '/'"
+        )
+    return PathPattern(value, value, None)
+
+
+def parse_resources(value: Any, where: str) -> Tuple[ResourceRule, ...]:
+    """resources: a dict of pattern -> options, a list of patterns, one pattern."""
+    rules: List[ResourceRule] = []
+    if isinstance(value, Mapping):
+        for key, options in value.items():
+            key_where = f"{where}[{key!r}]" if isinstance(key, str) else where
+            pattern = parse_path_pattern(key, key_where)
+            if options is None:
+                options = {}
+            if not isinstance(options, Mapping):
+                raise TypeError(f"{key_where} must be a dict of options, got {_describe(options)}")
+            parsed = parse_options(options, key_where, allow_resources=False)
+            rules.append(ResourceRule(pattern, parsed))
+    elif isinstance(value, (str, re.Pattern)):
+        rules.append(ResourceRule(parse_path_pattern(value, where), {}))
+    elif isinstance(value, _SEQUENCE_TYPES):
+        for item in value:
+            rules.append(ResourceRule(parse_path_pattern(item, where), {}))
+    else:
+        raise TypeError(
+            f"{where} must be a dict, a list, a string or a compiled regex, got {_describe(value)}"
+        )
+    rules.sort(key=lambda rule: rule.pattern.specificity)
+    return tuple(rules)
+
+
+def parse_options(
+    raw: Mapping[str, Any], where: str, allow_resources: bool = True
+) -> Dict[str, Any]:
+    """Validate one layer of keyword options; unknown names are errors with a suggestion."""
+    parsed: Dict[str, Any] = {}
+    for name, value in raw.items():
+        if name == "resources" and allow_resources:
+            parsed[name] = parse_resources(value, f"{where} resources")
+            continue
+        parser = _PARSERS.get(name)
+        if parser is None:
+            known = [n for n in OPTION_NAMES if allow_resources or n != "resources"]
+            if name == "resources":
+                raise TypeError(
+                    f"{where}: 'resources' cannot be nested inside a resource's options"
+                )
+            raise TypeError(f"{where}: unknown option {name!r}{_suggest(name, known)}")
+        parsed[name] = parser(value, f"{where} {name}")
+    return parsed
+
+
+def parse_config(config: Mapping[str, Any], warn: bool) -> Dict[str, Any]:
+    """The ``CORS_*`` keys of ``app.config``; unknown ``CORS_`` keys are warned about,
+    not refused, because other code shares the config namespace."""
+    parsed: Dict[str, Any] = {}
+    for key in config:
+        if not isinstance(key, str) or not key.startswith("CORS_"):
+            continue
+        name = _OPTION_OF_CONFIG_KEY.get(key)
+        if name is None:
+            if warn:
+                LOG.warning(
+                    "app.config[%r] is not a Flask-CORS option and is ignored%s",
+                    key,
+                    _suggest(key, CONFIG_OPTIONS),
+                )
+            continue
+        where = f"app.config[{key!r}]"
+        value = config[key]
+        parsed[name] = (
+            parse_resources(value, where) if name == "resources" else _PARSERS[name](value, where)
+        )
+    return parsed
+
+
+Layer = Tuple[str, Mapping[str, Any]]
+
+
+def resolve(layers: Iterable[Layer]) -> Tuple[Dict[str, Any], Dict[str, str]]:
+    """Merge layers (most important first): each option's value and the layer it came from."""
+    values: Dict[str, Any] = {}
+    sources: Dict[str, str] = {}
+    for layer_name, options in layers:
+        for name, value in options.items():
+            if name not in values:
+                values[name] = value
+                sources[name] = layer_name
+    for name, default in _parsed_defaults().items():
+        if name not in values:
+            values[name] = default
+            sources[name] = DEFAULT_LAYER
+    return values, sources
+
+
+_DEFAULTS: Dict[str, Any] = {}
+
+
+def _parsed_defaults() -> Dict[str, Any]:
+    if not _DEFAULTS:
+        for name in OPTION_NAMES:
+            raw = DEFAULT_OPTIONS[name]
+            where = f"default {name}"
+            _DEFAULTS[name] = (
+                parse_resources(raw, where) if name == "resources" else _PARSERS[name](raw, where)
+            )
+    return _DEFAULTS
+
+
+def build_policy(
+    values: Mapping[str, Any], sources: Mapping[str, str], where: str, warn: bool
+) -> Policy:
+    """Check the options against each other and compile them into a frozen policy."""
+    origins: NameMatcher = values["origins"]
+    credentials: bool = values["supports_credentials"]
+    send_wildcard: bool = values["send_wildcard"]
+    expose: Optional[Tuple[str, ...]] = values["expose_headers"]
+    if origins.wildcard and credentials and send_wildcard:
+        raise ValueError(
+            f"{where}: supports_credentials cannot be combined with send_wildcard and "
+            f"origins '*': browsers refuse '*' in {ACL_ORIGIN} when credentials are "
+            "included; list the trusted origins instead"
+        )
+    if warn and origins.wildcard and credentials:
+        LOG.warning(
+            "%s: supports_credentials with origins '*' echoes every Origin with "
+            "credentials, so any site can read this resource as the signed-in user; "
+            "list the trusted origins instead",
+            where,
+        )
+    if warn and expose is not None and "*" in expose and credentials:
+        LOG.warning(
+            "%s: with supports_credentials, expose_headers '*' names a header called '*' "
+            "and exposes nothing else; list the headers instead",
+            where,
+        )
+    return Policy(
+        origins=origins,
+        methods=values["methods"],
+        expose_headers=expose,
+        allow_headers=values["allow_headers"],
+        supports_credentials=credentials,
+        max_age=values["max_age"],
+        send_wildcard=send_wildcard,
+        vary_header=values["vary_header"],
+        automatic_options=values["automatic_options"],
+        always_send=values["always_send"],
+        intercept_exceptions=values["intercept_exceptions"],
+        allow_private_network=values["allow_private_network"],
+        sources=dict(sources),
+    )
+
+
+def config_key(name: str) -> str:
+    """The ``app.config`` key of an option."""
+    return _CONFIG_KEY[name]

@@ -1,0 +1,134 @@
+"""Origin, header-name and path matchers, compiled once at setup and cheap per request."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Pattern, Tuple
+
+#: A configured string containing any of these is a regular expression, otherwise a
+#: literal. This is Flask-CORS's documented rule, kept so existing configurations mean
+#: what they meant.
+REGEX_CHARACTERS = frozenset("*\\]?$^[()")
+
+#: ``"*"`` is the documented wildcard; ``".*"`` is how Flask-CORS spells it internally,
+#: and configurations in the wild use both.
+WILDCARDS = frozenset({"*", ".*"})
+
+#: Longest Origin value ever reflected or run through a regex. A serialized origin is a
+#: scheme, a host of at most 253 characters and a port; anything longer is not one, and
+#: the bound keeps user regexes off attacker-sized input.
+MAX_ORIGIN_LENGTH = 1024
+
+#: Longest header name considered in Access-Control-Request-Headers, for the same reason.
+MAX_HEADER_NAME_LENGTH = 256
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_REFLECTABLE_ORIGIN = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # visible ASCII except ","
+_SERIALIZED_ORIGIN = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://"
+    r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:,\\*]+)"
+    r"(?::[0-9]{1,5})?"
+)
+_IPV6_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
+_UNESCAPED_DOT = re.compile(r"(?<!\\)\.(?=[A-Za-z0-9])")
+
+
+def is_token(value: str) -> bool:
+    """Whether ``value`` is an HTTP token (RFC 9110): a method or header-field name."""
+    return _TOKEN.fullmatch(value) is not None
+
+
+def is_reflectable_origin(value: str) -> bool:
+    """Whether an Origin value may be echoed: bounded, visible ASCII, no list separator."""
+    return len(value) <= MAX_ORIGIN_LENGTH and _REFLECTABLE_ORIGIN.fullmatch(value) is not None
+
+
+def is_serialized_origin(value: str) -> bool:
+    """Whether ``value`` is ``scheme://host[:port]`` (no path, no trailing slash)."""
+    return value.isascii() and _SERIALIZED_ORIGIN.fullmatch(value) is not None
+
+
+def looks_like_regex(value: str) -> bool:
+    """Flask-CORS's rule for telling a regular expression from a literal string.
+
+    A bracketed IPv6 origin such as ``http://[::1]:8080`` is a literal even though it
+    contains brackets: read as a regex it would match ``http://1:8080`` instead.
+    """
+    if _IPV6_ORIGIN.fullmatch(value):
+        return False
+    return any(character in REGEX_CHARACTERS for character in value)
+
+
+def has_unescaped_dot(pattern: str) -> bool:
+    """Whether a regex has a bare ``.`` before a letter or digit (``api.example``)."""
+    return _UNESCAPED_DOT.search(pattern) is not None
+
+
+class NameMatcher:
+    """Matches case-insensitive names (origins, header names) against a configuration.
+
+    Literals are compared case-insensitively through one set lookup; regexes must match
+    the whole value (``fullmatch``), never just a prefix or a substring.
+    """
+
+    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "max_length")
+
+    def __init__(
+        self,
+        wildcard: bool,
+        literals: Tuple[str, ...],
+        patterns: Tuple[Pattern[str], ...],
+        max_length: int,
+    ) -> None:
+        self.wildcard = wildcard
+        #: Literals as configured, in order (for display and for always_send).
+        self.configured_literals = literals
+        self.literals = frozenset(literal.lower() for literal in literals)
+        self.patterns = patterns
+        self.max_length = max_length
+
+    def matches(self, value: str) -> bool:
+        """Whether ``value`` is allowed by this configuration."""
+        if self.wildcard:
+            return True
+        if len(value) > self.max_length:
+            return False
+        if value.lower() in self.literals:
+            return True
+        return any(pattern.fullmatch(value) for pattern in self.patterns)
+
+    def __repr__(self) -> str:
+        if self.wildcard:
+            return "NameMatcher(*)"
+        shown = sorted(self.literals) + [p.pattern for p in self.patterns]
+        return f"NameMatcher({shown!r})"
+
+
+class PathPattern:
+    """One resource pattern: a literal path compared exactly, or a regex matched from the
+    start of the path, both case-sensitive, as Flask-CORS 6 does.
+
+    ``specificity`` orders patterns most specific first: literals before regexes, then
+    more ``/`` segments, then longer patterns; ties are broken by the pattern text so the
+    order never depends on how the configuration was written down.
+    """
+
+    __slots__ = ("source", "literal", "regex", "specificity")
+
+    def __init__(self, source: str, literal: Optional[str], regex: Optional[Pattern[str]]):
+        self.source = source
+        self.literal = literal
+        self.regex = regex
+        text = literal if literal is not None else regex.pattern if regex is not None else ""
+        flags = regex.flags if regex is not None else 0
+        self.specificity = (literal is None, -text.count("/"), -len(text), text, flags)
+
+    def matches(self, path: str) -> bool:
+        """Whether the request path falls under this resource."""
+        if self.literal is not None:
+            return path == self.literal
+        assert self.regex is not None
+        return self.regex.match(path) is not None
+
+    def __repr__(self) -> str:
+        return f"PathPattern({self.source!r})"

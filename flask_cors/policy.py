@@ -1,0 +1,179 @@
+"""The CORS decision as a pure function of plain values: no Flask, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
+
+from .core import (
+    ACL_ALLOW_HEADERS,
+    ACL_CREDENTIALS,
+    ACL_EXPOSE_HEADERS,
+    ACL_MAX_AGE,
+    ACL_METHODS,
+    ACL_ORIGIN,
+    ACL_RESPONSE_PRIVATE_NETWORK,
+)
+from .patterns import MAX_HEADER_NAME_LENGTH, NameMatcher, is_reflectable_origin, is_token
+
+# Reason codes: stable strings that say why a request got, or did not get, access.
+ORIGIN_ALLOWED = "origin-allowed"
+ORIGIN_NOT_ALLOWED = "origin-not-allowed"
+ORIGIN_INVALID = "origin-invalid"
+NO_ORIGIN = "no-origin"
+NO_ORIGIN_ALWAYS_SEND = "no-origin-always-send"
+PREFLIGHT_ALLOWED = "preflight-allowed"
+METHOD_NOT_ALLOWED = "method-not-allowed"
+HEADER_NOT_ALLOWED = "header-not-allowed"
+
+
+class Decision(NamedTuple):
+    """What the policy answers to one request."""
+
+    #: Headers to add, in order; never more than one of each name.
+    headers: Tuple[Tuple[str, str], ...]
+    #: Whether ``Vary: Origin`` must be merged into the response.
+    vary_origin: bool
+    #: Reason codes, the first one about the origin.
+    reasons: Tuple[str, ...]
+    #: Requested header names that were refused (preflights only).
+    refused_headers: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One resource's options, validated and compiled: everything a request needs that
+    does not depend on the request is computed here, once."""
+
+    origins: NameMatcher
+    methods: Tuple[str, ...]
+    expose_headers: Optional[Tuple[str, ...]]
+    allow_headers: NameMatcher
+    supports_credentials: bool
+    max_age: Optional[int]
+    send_wildcard: bool
+    vary_header: bool
+    automatic_options: bool
+    always_send: bool
+    intercept_exceptions: bool
+    allow_private_network: bool
+    #: Which configuration layer set each option (for explanations).
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    any_method: bool = field(init=False, repr=False)
+    methods_value: Optional[str] = field(init=False, repr=False)
+    expose_value: Optional[str] = field(init=False, repr=False)
+    max_age_value: Optional[str] = field(init=False, repr=False)
+    no_origin_value: Optional[str] = field(init=False, repr=False)
+    vary_origin: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "any_method": "*" in self.methods,
+            "methods_value": ", ".join(sorted(self.methods)) if self.methods else None,
+            "expose_value": ", ".join(self.expose_headers) if self.expose_headers else None,
+            "max_age_value": None if self.max_age is None else str(self.max_age),
+            "no_origin_value": _no_origin_value(
+                self.origins, self.supports_credentials, self.always_send
+            ),
+            # The answer varies with Origin unless every request, with or without an
+            # Origin, gets the same literal '*'.
+            "vary_origin": self.vary_header
+            and not (self.origins.wildcard and self.send_wildcard and self.always_send),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+
+def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> Optional[str]:
+    """The "most likely to be correct" ACAO for a request without Origin (always_send)."""
+    if not always_send:
+        return None
+    if origins.wildcard:
+        return None if credentials else "*"
+    candidates = [literal for literal in origins.configured_literals if literal != "null"]
+    return candidates[0] if candidates else None
+
+
+def decide(
+    policy: Policy,
+    method: str,
+    origin: Optional[str],
+    request_method: Optional[str] = None,
+    request_headers: Optional[str] = None,
+    request_private_network: Optional[str] = None,
+) -> Decision:
+    """Decide the CORS response headers for one request.
+
+    ``origin``, ``request_method``, ``request_headers`` and ``request_private_network``
+    are the raw values of the Origin, Access-Control-Request-Method,
+    Access-Control-Request-Headers and Access-Control-Request-Private-Network request
+    headers, or None when absent. Nothing from the request is echoed unless it is
+    visible ASCII (an Origin) or an HTTP token (a header name or method).
+    """
+    vary = policy.vary_origin
+    if not origin:
+        value = policy.no_origin_value
+        if value is None:
+            return Decision((), vary, (NO_ORIGIN,))
+        reasons: List[str] = [NO_ORIGIN_ALWAYS_SEND]
+    elif policy.origins.wildcard and policy.send_wildcard:
+        value = "*"
+        reasons = [ORIGIN_ALLOWED]
+    elif not is_reflectable_origin(origin):
+        return Decision((), vary, (ORIGIN_INVALID,))
+    elif policy.origins.matches(origin):
+        value = origin
+        reasons = [ORIGIN_ALLOWED]
+    else:
+        return Decision((), vary, (ORIGIN_NOT_ALLOWED,))
+
+    headers: List[Tuple[str, str]] = [(ACL_ORIGIN, value)]
+    if policy.expose_value is not None:
+        headers.append((ACL_EXPOSE_HEADERS, policy.expose_value))
+    if policy.supports_credentials:
+        headers.append((ACL_CREDENTIALS, "true"))
+    if request_private_network == "true":
+        headers.append(
+            (ACL_RESPONSE_PRIVATE_NETWORK, "true" if policy.allow_private_network else "false")
+        )
+
+    refused: Tuple[str, ...] = ()
+    if method == "OPTIONS" and request_method:
+        asked = request_method.strip()
+        if is_token(asked) and (policy.any_method or asked.upper() in policy.methods):
+            allowed, refused = _allowed_headers(policy, request_headers)
+            if allowed:
+                headers.append((ACL_ALLOW_HEADERS, allowed))
+            if policy.max_age_value is not None:
+                headers.append((ACL_MAX_AGE, policy.max_age_value))
+            methods_value = asked if policy.any_method else policy.methods_value
+            if methods_value:
+                headers.append((ACL_METHODS, methods_value))
+            reasons.append(PREFLIGHT_ALLOWED)
+            if refused:
+                reasons.append(HEADER_NOT_ALLOWED)
+        else:
+            reasons.append(METHOD_NOT_ALLOWED)
+    return Decision(tuple(headers), vary, tuple(reasons), refused)
+
+
+def _allowed_headers(
+    policy: Policy, requested: Optional[str]
+) -> Tuple[Optional[str], Tuple[str, ...]]:
+    """The requested header names that are allowed, as sent and sorted, and those refused."""
+    if not requested:
+        return None, ()
+    allowed: Dict[str, str] = {}
+    refused: List[str] = []
+    matcher = policy.allow_headers
+    for raw_name in requested.split(","):
+        name = raw_name.strip()
+        if not name:
+            continue
+        if len(name) <= MAX_HEADER_NAME_LENGTH and is_token(name) and matcher.matches(name):
+            allowed.setdefault(name.lower(), name)
+        else:
+            refused.append(name)
+    value = ", ".join(sorted(allowed.values())) if allowed else None
+    return value, tuple(refused)

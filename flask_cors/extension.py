@@ -50,7 +50,7 @@ class CORS:
         )
         if isinstance(app, Blueprint):
             source.validate()
-            app.record_once(_on_blueprint_registered)
+            app.record_once(lambda state: _on_blueprint_registered(state, source))
         elif isinstance(app, Flask):
             source.table(app)
             mark_exception_responses(app)
@@ -59,8 +59,10 @@ class CORS:
         app.after_request(_after_request_hook(source))
 
 
-def _on_blueprint_registered(state: BlueprintSetupState) -> None:
-    mark_exception_responses(cast(Flask, state.app))
+def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -> None:
+    app = cast(Flask, state.app)
+    source.table(app)  # the app's CORS_* config as it is now fails here, at setup
+    mark_exception_responses(app)
 
 
 def _after_request_hook(source: PolicySource) -> Any:

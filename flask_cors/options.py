@@ -35,7 +35,6 @@ CONSTRUCTOR_LAYER = "constructor"
 CONFIG_LAYER = "app.config"
 DEFAULT_LAYER = "default"
 
-_CONFIG_KEY = dict(zip(OPTION_NAMES, CONFIG_OPTIONS))
 _OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
 _TRUE_SPELLINGS = frozenset({"true", "1"})
 _FALSE_SPELLINGS = frozenset({"false", "0"})
@@ -429,8 +428,3 @@ def build_policy(
         allow_private_network=values["allow_private_network"],
         sources=dict(sources),
     )
-
-
-def config_key(name: str) -> str:
-    """The ``app.config`` key of an option."""
-    return _CONFIG_KEY[name]

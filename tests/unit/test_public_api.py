@@ -1,0 +1,85 @@
+"""The public surface existing Flask-CORS code imports: names, constants, version, typing."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import re
+
+import pytest
+
+import flask_cors
+from flask_cors import core
+
+
+def test_top_level_exports_cors_cross_origin_and_version() -> None:
+    assert set(flask_cors.__all__) == {"CORS", "cross_origin", "__version__"}
+    assert callable(flask_cors.CORS)
+    assert callable(flask_cors.cross_origin)
+
+
+def test_version_is_pep440_and_matches_the_installed_distribution() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+([abc]|rc)?\d*", flask_cors.__version__)
+    assert importlib.metadata.version("flask-cors-reference") == flask_cors.__version__
+
+
+def test_flask_cors_modules_of_the_same_names_exist() -> None:
+    """Flask-CORS code sometimes imports from the submodules directly."""
+    from flask_cors.decorator import cross_origin
+    from flask_cors.extension import CORS
+
+    assert CORS is flask_cors.CORS
+    assert cross_origin is flask_cors.cross_origin
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("ACL_ORIGIN", "Access-Control-Allow-Origin"),
+        ("ACL_METHODS", "Access-Control-Allow-Methods"),
+        ("ACL_ALLOW_HEADERS", "Access-Control-Allow-Headers"),
+        ("ACL_EXPOSE_HEADERS", "Access-Control-Expose-Headers"),
+        ("ACL_CREDENTIALS", "Access-Control-Allow-Credentials"),
+        ("ACL_MAX_AGE", "Access-Control-Max-Age"),
+        ("ACL_REQUEST_METHOD", "Access-Control-Request-Method"),
+        ("ACL_REQUEST_HEADERS", "Access-Control-Request-Headers"),
+        ("ACL_RESPONSE_PRIVATE_NETWORK", "Access-Control-Allow-Private-Network"),
+        ("ACL_REQUEST_HEADER_PRIVATE_NETWORK", "Access-Control-Request-Private-Network"),
+    ],
+)
+def test_core_header_name_constants(name: str, header: str) -> None:
+    assert getattr(core, name) == header
+
+
+def test_all_methods_is_the_documented_default_list() -> None:
+    assert core.ALL_METHODS == ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
+
+
+def test_default_options_match_the_manual_and_cannot_be_changed_in_place() -> None:
+    assert dict(core.DEFAULT_OPTIONS) == {
+        "resources": r"/*",
+        "origins": "*",
+        "methods": ("GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"),
+        "expose_headers": None,
+        "allow_headers": "*",
+        "supports_credentials": False,
+        "max_age": None,
+        "send_wildcard": False,
+        "vary_header": True,
+        "automatic_options": True,
+        "always_send": True,
+        "intercept_exceptions": True,
+        "allow_private_network": False,
+    }
+    with pytest.raises(TypeError):
+        core.DEFAULT_OPTIONS["origins"] = "https://a.example"  # type: ignore[index]
+
+
+def test_config_keys_are_cors_prefixed_option_names() -> None:
+    assert core.CONFIG_OPTIONS == tuple("CORS_" + name.upper() for name in core.OPTION_NAMES)
+    assert len(core.OPTION_NAMES) == 13
+    assert "CORS_ALLOW_PRIVATE_NETWORK" in core.CONFIG_OPTIONS
+
+
+def test_package_ships_py_typed() -> None:
+    assert importlib.resources.files("flask_cors").joinpath("py.typed").is_file()

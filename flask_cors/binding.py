@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, has_request_context, request
 
@@ -63,10 +63,11 @@ class PolicySource:
         self.label = label
         self.with_resources = with_resources
         self._compiled: Dict[int, Tuple[Any, Tuple[Any, ...], ResourceTable]] = {}
+        self._warned: Set[str] = set()
 
     def validate(self) -> None:
         """Compile without any app config, so mistakes in code fail at setup."""
-        self.compile({}, warn=False)
+        self.compile({})
 
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
@@ -75,13 +76,17 @@ class PolicySource:
         entry = self._compiled.get(id(app))
         if entry is not None and entry[0]() is app and _same(entry[1], snapshot):
             return entry[2]
-        table = self.compile(config, warn=True)
+        table = self.compile(config)
         self._compiled[id(app)] = (weakref.ref(app), snapshot, table)
         return table
 
-    def compile(self, config: Mapping[str, Any], warn: bool) -> ResourceTable:
+    def compile(self, config: Mapping[str, Any]) -> ResourceTable:
         """Merge the layers with ``config`` and compile one policy per resource."""
-        layers = self.layers + [(CONFIG_LAYER, parse_config(config, warn))]
+        config_options, config_warnings = parse_config(config)
+        for message in config_warnings:
+            self._warn(message)
+        warn = self._warn
+        layers = self.layers + [(CONFIG_LAYER, config_options)]
         if not self.with_resources:
             values, sources = resolve(layers)
             return ResourceTable(((_MATCH_ALL, build_policy(values, sources, self.label, warn)),))
@@ -92,6 +97,12 @@ class PolicySource:
             where = f"{self.label} resource {resource.pattern.source!r}"
             rules.append((resource.pattern, build_policy(values, sources, where, warn)))
         return ResourceTable(tuple(rules))
+
+    def _warn(self, message: str) -> None:
+        """Log a setup warning once per source, however often the config is recompiled."""
+        if message not in self._warned:
+            self._warned.add(message)
+            LOG.warning("%s", message)
 
 
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))

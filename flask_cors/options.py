@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from datetime import timedelta
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Pattern, Tuple
@@ -22,8 +21,6 @@ from .patterns import (
 )
 from .policy import Policy
 
-LOG = logging.getLogger("flask_cors")
-
 #: Largest Access-Control-Max-Age accepted: RFC 9111 treats bigger delta-seconds as 2^31.
 MAX_MAX_AGE = 2**31
 
@@ -39,6 +36,11 @@ _OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
 _TRUE_SPELLINGS = frozenset({"true", "1"})
 _FALSE_SPELLINGS = frozenset({"false", "0"})
 _SEQUENCE_TYPES = (list, tuple, set, frozenset)
+#: Only spaces and tabs are trimmed: str.strip() would also eat CR, LF and other controls
+#: that must make a value invalid instead.
+_BLANKS = " \t"
+#: Options whose None means "not set here": Flask-CORS's signature shows methods=None.
+_NONE_MEANS_UNSET = frozenset({"methods"})
 
 
 def _describe(value: Any) -> str:
@@ -74,7 +76,7 @@ def _items(value: Any, where: str, allow_patterns: bool) -> List[Any]:
             if allow_patterns and looks_like_regex(item):
                 items.append(item)
             else:
-                items.extend(part.strip() for part in item.split(","))
+                items.extend(part.strip(_BLANKS) for part in item.split(","))
         else:
             raise TypeError(f"{where} must be {kinds}, got the item {_describe(item)}")
     if isinstance(value, (set, frozenset)):
@@ -98,7 +100,7 @@ def parse_bool(value: Any, where: str) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        spelled = value.strip().lower()
+        spelled = value.strip(_BLANKS).lower()
         if spelled in _TRUE_SPELLINGS:
             return True
         if spelled in _FALSE_SPELLINGS:
@@ -114,6 +116,7 @@ def parse_origins(value: Any, where: str) -> NameMatcher:
     wildcard = False
     literals: List[str] = []
     patterns: List[Pattern[str]] = []
+    notes: List[str] = []
     for item in _items(value, where, allow_patterns=True):
         if isinstance(item, re.Pattern):
             patterns.append(item)
@@ -122,18 +125,15 @@ def parse_origins(value: Any, where: str) -> NameMatcher:
         elif looks_like_regex(item):
             patterns.append(_compile(item, where, re.IGNORECASE))
             if has_unescaped_dot(item):
-                LOG.warning(
-                    "%s: in the regex %r an unescaped '.' matches any character; "
-                    "write '\\.' for a literal dot",
-                    where,
-                    item,
+                notes.append(
+                    f"{where}: in the regex {item!r} an unescaped '.' matches any character; "
+                    "write '\\.' for a literal dot"
                 )
         elif item == "null":
             literals.append(item)
-            LOG.warning(
-                "%s allows the origin 'null', which any page can send "
-                "(sandboxed iframes, file: and data: URLs)",
-                where,
+            notes.append(
+                f"{where} allows the origin 'null', which any page can send "
+                "(sandboxed iframes, file: and data: URLs)"
             )
         elif is_serialized_origin(item):
             literals.append(item)
@@ -141,7 +141,7 @@ def parse_origins(value: Any, where: str) -> NameMatcher:
             raise ValueError(
                 f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
             )
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_ORIGIN_LENGTH)
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_ORIGIN_LENGTH, tuple(notes))
 
 
 def _origin_hint(item: str) -> str:
@@ -216,8 +216,8 @@ def parse_max_age(value: Any, where: str) -> Optional[int]:
         result = int(seconds)
     elif isinstance(value, int):
         result = value
-    elif isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        result = int(value.strip())
+    elif isinstance(value, str) and value.strip(_BLANKS).isdigit() and value.isascii():
+        result = int(value.strip(_BLANKS))
     else:
         raise TypeError(
             f"{where} must be an int, a string of digits or a timedelta, got {_describe(value)}"
@@ -314,6 +314,8 @@ def parse_options(
     """Validate one layer of keyword options; unknown names are errors with a suggestion."""
     parsed: Dict[str, Any] = {}
     for name, value in raw.items():
+        if value is None and name in _NONE_MEANS_UNSET:
+            continue
         if name == "resources" and allow_resources:
             parsed[name] = parse_resources(value, f"{where} resources")
             continue
@@ -329,28 +331,29 @@ def parse_options(
     return parsed
 
 
-def parse_config(config: Mapping[str, Any], warn: bool) -> Dict[str, Any]:
-    """The ``CORS_*`` keys of ``app.config``; unknown ``CORS_`` keys are warned about,
-    not refused, because other code shares the config namespace."""
+def parse_config(config: Mapping[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
+    """The ``CORS_*`` keys of ``app.config``, and warnings about unknown ``CORS_`` keys,
+    which are not refused because other code shares the config namespace."""
     parsed: Dict[str, Any] = {}
+    warnings: List[str] = []
     for key in config:
         if not isinstance(key, str) or not key.startswith("CORS_"):
             continue
         name = _OPTION_OF_CONFIG_KEY.get(key)
-        if name is None:
-            if warn:
-                LOG.warning(
-                    "app.config[%r] is not a Flask-CORS option and is ignored%s",
-                    key,
-                    _suggest(key, CONFIG_OPTIONS),
-                )
-            continue
-        where = f"app.config[{key!r}]"
         value = config[key]
-        parsed[name] = (
-            parse_resources(value, where) if name == "resources" else _PARSERS[name](value, where)
-        )
-    return parsed
+        if name is None:
+            warnings.append(
+                f"app.config[{key!r}] is not a Flask-CORS option and is ignored"
+                + _suggest(key, CONFIG_OPTIONS)
+            )
+        elif not (value is None and name in _NONE_MEANS_UNSET):
+            where = f"app.config[{key!r}]"
+            parsed[name] = (
+                parse_resources(value, where)
+                if name == "resources"
+                else _PARSERS[name](value, where)
+            )
+    return parsed, warnings
 
 
 Layer = Tuple[str, Mapping[str, Any]]
@@ -386,10 +389,14 @@ def _parsed_defaults() -> Dict[str, Any]:
     return _DEFAULTS
 
 
+Warn = Callable[[str], None]
+
+
 def build_policy(
-    values: Mapping[str, Any], sources: Mapping[str, str], where: str, warn: bool
+    values: Mapping[str, Any], sources: Mapping[str, str], where: str, warn: Optional[Warn]
 ) -> Policy:
-    """Check the options against each other and compile them into a frozen policy."""
+    """Check the options against each other and compile them into a frozen policy;
+    risky but legal combinations are reported through ``warn``."""
     origins: NameMatcher = values["origins"]
     credentials: bool = values["supports_credentials"]
     send_wildcard: bool = values["send_wildcard"]
@@ -400,19 +407,20 @@ def build_policy(
             f"origins '*': browsers refuse '*' in {ACL_ORIGIN} when credentials are "
             "included; list the trusted origins instead"
         )
-    if warn and origins.wildcard and credentials:
-        LOG.warning(
-            "%s: supports_credentials with origins '*' echoes every Origin with "
-            "credentials, so any site can read this resource as the signed-in user; "
-            "list the trusted origins instead",
-            where,
-        )
-    if warn and expose is not None and "*" in expose and credentials:
-        LOG.warning(
-            "%s: with supports_credentials, expose_headers '*' names a header called '*' "
-            "and exposes nothing else; list the headers instead",
-            where,
-        )
+    if warn is not None:
+        for note in origins.notes:
+            warn(note)
+        if origins.wildcard and credentials:
+            warn(
+                f"{where}: supports_credentials with origins '*' echoes every Origin with "
+                "credentials, so any site can read this resource as the signed-in user; "
+                "list the trusted origins instead"
+            )
+        if expose is not None and "*" in expose and credentials:
+            warn(
+                f"{where}: with supports_credentials, expose_headers '*' names a header "
+                "called '*' and exposes nothing else; list the headers instead"
+            )
     return Policy(
         origins=origins,
         methods=values["methods"],

@@ -71,7 +71,7 @@ class NameMatcher:
     the whole value (``fullmatch``), never just a prefix or a substring.
     """
 
-    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "max_length")
+    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "max_length", "notes")
 
     def __init__(
         self,
@@ -79,6 +79,7 @@ class NameMatcher:
         literals: Tuple[str, ...],
         patterns: Tuple[Pattern[str], ...],
         max_length: int,
+        notes: Tuple[str, ...] = (),
     ) -> None:
         self.wildcard = wildcard
         #: Literals as configured, in order (for display and for always_send).
@@ -86,6 +87,8 @@ class NameMatcher:
         self.literals = frozenset(literal.lower() for literal in literals)
         self.patterns = patterns
         self.max_length = max_length
+        #: Warnings about risky but legal entries, logged once when a policy uses them.
+        self.notes = notes
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` is allowed by this configuration."""

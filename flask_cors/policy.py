@@ -140,7 +140,7 @@ def decide(
 
     refused: Tuple[str, ...] = ()
     if method == "OPTIONS" and request_method:
-        asked = request_method.strip()
+        asked = request_method.strip(" \t")
         if is_token(asked) and (policy.any_method or asked.upper() in policy.methods):
             allowed, refused = _allowed_headers(policy, request_headers)
             if allowed:
@@ -168,7 +168,7 @@ def _allowed_headers(
     refused: List[str] = []
     matcher = policy.allow_headers
     for raw_name in requested.split(","):
-        name = raw_name.strip()
+        name = raw_name.strip(" \t")
         if not name:
             continue
         if len(name) <= MAX_HEADER_NAME_LENGTH and is_token(name) and matcher.matches(name):

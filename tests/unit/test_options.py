@@ -1,0 +1,730 @@
+"""Option parsing and validation: CORS(), init_app(), resource dicts, decorator, app.config."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import pytest
+from flask import Blueprint, Flask, Response, abort
+
+from flask_cors import CORS, cross_origin
+from flask_cors.options import parse_options
+
+ORIGIN = "https://a.example"
+OTHER = "https://c.example"
+ANY_PATH = r"/*"
+RESOURCE_KEY = r"/api/*"
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACEH = "Access-Control-Expose-Headers"
+ACMA = "Access-Control-Max-Age"
+ACAPN = "Access-Control-Allow-Private-Network"
+
+BOOL_OPTIONS = [
+    "supports_credentials",
+    "send_wildcard",
+    "vary_header",
+    "automatic_options",
+    "always_send",
+    "intercept_exceptions",
+    "allow_private_network",
+]
+
+#: Every place a view's options can come from (the decorator ones configure the view).
+LAYERS = ["constructor", "init_app", "resource", "config", "decorator", "decorator_config"]
+
+
+def config_key(name: str) -> str:
+    return "CORS_" + name.upper()
+
+
+def build_app(layer: str, **options: Any) -> Flask:
+    """An app with /r (200) and /boom (abort 409), configured through ``layer``."""
+    app = Flask(__name__)
+
+    def ok() -> str:
+        return "ok"
+
+    def boom() -> str:
+        abort(409)
+
+    if layer in ("config", "decorator_config"):
+        app.config.update({config_key(name): value for name, value in options.items()})
+    for path, view in (("/r", ok), ("/boom", boom)):
+        if layer.startswith("decorator"):
+            view = cross_origin(**(options if layer == "decorator" else {}))(view)
+        app.add_url_rule(path, view.__name__, view, methods=["GET", "POST", "PUT", "DELETE"])
+    if layer == "constructor":
+        CORS(app, **options)
+    elif layer == "init_app":
+        CORS().init_app(app, **options)
+    elif layer == "resource":
+        CORS(app, resources={ANY_PATH: options})
+    elif layer == "config":
+        CORS(app)
+    return app
+
+
+def send(
+    app: Flask,
+    method: str = "GET",
+    path: str = "/r",
+    origin: Optional[str] = ORIGIN,
+    headers: Optional[Dict[str, str]] = None,
+) -> Response:
+    all_headers = dict(headers or {})
+    if origin is not None:
+        all_headers["Origin"] = origin
+    return app.test_client().open(path, method=method, headers=all_headers)
+
+
+def preflight(app: Flask, method: str = "POST", **kw: Any) -> Response:
+    headers = {"Access-Control-Request-Method": method, **kw.pop("headers", {})}
+    return send(app, "OPTIONS", headers=headers, **kw)
+
+
+def tokens(value: Optional[str], fold: bool = False) -> set:
+    parts = [t.strip() for t in (value or "").split(",") if t.strip()]
+    return {t.lower() for t in parts} if fold else set(parts)
+
+
+def setup_with(layer: str, **options: Any) -> None:
+    """Configure an app through ``layer`` only; errors must surface here."""
+    app = Flask(__name__)
+    if layer == "constructor":
+        CORS(app, **options)
+    elif layer == "factory":
+        CORS(**options)
+    elif layer == "init_app":
+        CORS().init_app(app, **options)
+    elif layer == "resource":
+        CORS(app, resources={RESOURCE_KEY: options})
+    elif layer == "decorator":
+        cross_origin(**options)
+    elif layer == "config":
+        app.config.update({config_key(name): value for name, value in options.items()})
+        CORS(app)
+    else:  # pragma: no cover
+        raise AssertionError(layer)
+
+
+def cors_warnings(caplog: pytest.LogCaptureFixture) -> List[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "flask_cors" and r.levelno == logging.WARNING
+    ]
+
+
+def mentions(message: str, word: str) -> bool:
+    return re.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", message) is not None
+
+
+# --- accepted types -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize(
+    "value",
+    [
+        ORIGIN,
+        [ORIGIN],
+        (ORIGIN,),
+        {ORIGIN, "https://b.example"},
+        re.compile(r"https://a\.example"),
+        [re.compile(r"https://a\.example")],
+        ["https://b.example", re.compile(r"https://a\.example")],
+        r"https://a\.example",
+        "https://b.example, https://a.example",
+    ],
+    ids=repr,
+)
+def test_origins_accepted_types(layer: str, value: Any) -> None:
+    app = build_app(layer, origins=value)
+    assert send(app).headers.get(ACAO) == ORIGIN
+    assert ACAO not in send(app, origin=OTHER).headers
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize(
+    "value",
+    ["GET, POST", "get, post", ["GET", "POST"], ("get", "Post"), {"GET", "POST"}],
+    ids=repr,
+)
+def test_methods_accepted_types_are_upper_cased(layer: str, value: Any) -> None:
+    app = build_app(layer, methods=value)
+    allowed = preflight(app, "POST")
+    assert tokens(allowed.headers.get(ACAM)) == {"GET", "POST"}
+    assert ACAM not in preflight(app, "PUT").headers
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("X-One", {"x-one"}),
+        ("X-One, X-Two", {"x-one", "x-two"}),
+        (["X-One", "X-Two"], {"x-one", "x-two"}),
+        (("X-One",), {"x-one"}),
+        ({"X-One", "X-Two"}, {"x-one", "x-two"}),
+    ],
+    ids=repr,
+)
+def test_expose_headers_accepted_types(layer: str, value: Any, expected: set) -> None:
+    app = build_app(layer, expose_headers=value)
+    assert tokens(send(app).headers.get(ACEH), fold=True) == expected
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "X-One",
+        "X-One, X-Two",
+        ["X-One"],
+        ("X-Two", "x-one"),
+        {"X-One"},
+        re.compile(r"X-O.e"),
+        [re.compile(r"x-on[e]", re.IGNORECASE)],
+        r"X-On[e]",
+    ],
+    ids=repr,
+)
+def test_allow_headers_accepted_types(layer: str, value: Any) -> None:
+    app = build_app(layer, allow_headers=value)
+    response = preflight(app, headers={"Access-Control-Request-Headers": "X-One, X-Other"})
+    assert tokens(response.headers.get(ACAH), fold=True) == {"x-one"}
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (600, "600"),
+        ("600", "600"),
+        (timedelta(minutes=10), "600"),
+        (timedelta(seconds=600, milliseconds=900), "600"),
+        (0, "0"),
+        ("0", "0"),
+        (2**31, str(2**31)),
+    ],
+    ids=repr,
+)
+def test_max_age_accepted_types(layer: str, value: Any, expected: str) -> None:
+    assert preflight(build_app(layer, max_age=value)).headers.get(ACMA) == expected
+
+
+@pytest.mark.parametrize("layer", ["constructor", "init_app", "config"])
+@pytest.mark.parametrize(
+    "value, covers_other",
+    [
+        ({RESOURCE_KEY: {}}, False),
+        ([RESOURCE_KEY], False),
+        ((RESOURCE_KEY,), False),
+        (RESOURCE_KEY, False),
+        (re.compile(r"/api/.*"), False),
+        ("/api/items", False),
+        ("*", True),
+    ],
+    ids=repr,
+)
+def test_resources_accepted_types(layer: str, value: Any, covers_other: bool) -> None:
+    app = Flask(__name__)
+    app.add_url_rule("/api/items", "items", lambda: "items")
+    app.add_url_rule("/other", "other", lambda: "other")
+    if layer == "config":
+        app.config["CORS_RESOURCES"] = value
+        CORS(app)
+    elif layer == "init_app":
+        CORS().init_app(app, resources=value)
+    else:
+        CORS(app, resources=value)
+    assert send(app, path="/api/items").headers.get(ACAO) == ORIGIN
+    assert (ACAO in send(app, path="/other").headers) is covers_other
+
+
+@pytest.mark.parametrize("option", BOOL_OPTIONS)
+@pytest.mark.parametrize(
+    "spelling, expected",
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("false", False),
+        ("1", True),
+        ("0", False),
+        ("TRUE", True),
+        ("False", False),
+        ("tRuE", True),
+        (" true ", True),
+        ("\tFALSE ", False),
+        (" 1", True),
+        ("0 ", False),
+    ],
+    ids=repr,
+)
+def test_boolean_spellings(option: str, spelling: Any, expected: bool) -> None:
+    assert parse_options({option: spelling}, "test")[option] is expected
+
+
+def _check_credentials(app: Flask, on: bool) -> None:
+    assert send(app).headers.get(ACAC) == ("true" if on else None)
+
+
+def _check_send_wildcard(app: Flask, on: bool) -> None:
+    assert send(app).headers.get(ACAO) == ("*" if on else ORIGIN)
+
+
+def _check_vary(app: Flask, on: bool) -> None:
+    assert ("origin" in tokens(send(app).headers.get("Vary"), fold=True)) is on
+
+
+def _check_automatic_options(app: Flask, on: bool) -> None:
+    assert (ACAO in preflight(app).headers) is on
+
+
+def _check_always_send(app: Flask, on: bool) -> None:
+    assert send(app, origin=None).headers.get(ACAO) == ("*" if on else None)
+
+
+def _check_intercept(app: Flask, on: bool) -> None:
+    response = send(app, path="/boom")
+    assert response.status_code == 409
+    assert response.headers.get(ACAO) == (ORIGIN if on else None)
+
+
+def _check_private_network(app: Flask, on: bool) -> None:
+    response = preflight(app, headers={"Access-Control-Request-Private-Network": "true"})
+    assert response.headers.get(ACAPN) == ("true" if on else "false")
+
+
+BOOL_CHECKS: Dict[str, Callable[[Flask, bool], None]] = {
+    "supports_credentials": _check_credentials,
+    "send_wildcard": _check_send_wildcard,
+    "vary_header": _check_vary,
+    "automatic_options": _check_automatic_options,
+    "always_send": _check_always_send,
+    "intercept_exceptions": _check_intercept,
+    "allow_private_network": _check_private_network,
+}
+BOOL_CASES = [
+    (option, layer, spelling, expected)
+    for option in BOOL_OPTIONS
+    for layer in LAYERS
+    if option != "automatic_options" or layer.startswith("decorator")
+    for spelling, expected in [(True, True), (False, False), ("TRUE", True), (" 0 ", False)]
+]
+
+
+@pytest.mark.parametrize("option, layer, spelling, expected", BOOL_CASES)
+def test_boolean_options_take_effect(
+    option: str, layer: str, spelling: Any, expected: bool
+) -> None:
+    BOOL_CHECKS[option](build_app(layer, **{option: spelling}), expected)
+
+
+# --- rejected values ----------------------------------------------------------------
+
+BAD_VALUES: List[Tuple[str, Any]] = [
+    ("resources", 5),
+    ("resources", b"/api/*"),
+    ("resources", "api/items"),
+    ("resources", ["/ok", "api/items"]),
+    ("resources", {"api/items": {}}),
+    ("resources", r"/api/(v1"),
+    ("resources", {RESOURCE_KEY: {"resources": "/x"}}),
+    ("resources", {RESOURCE_KEY: "not options"}),
+    ("origins", 5),
+    ("origins", b"https://a.example"),
+    ("origins", [ORIGIN, 5]),
+    ("origins", "localhost:3000"),
+    ("origins", "https://a.example/"),
+    ("origins", "https://a.example/path"),
+    ("origins", "https://bücher.example"),
+    ("origins", ""),
+    ("origins", r"https://(a\.example"),
+    ("origins", [r"https://[a-"]),
+    ("methods", 5),
+    ("methods", "GET POST"),
+    ("methods", ""),
+    ("methods", "GE T"),
+    ("methods", ["GET", ""]),
+    ("methods", ["GET", 5]),
+    ("methods", re.compile("GET")),
+    ("methods", "G\x00ET"),
+    ("methods", "GET\r\nX-Evil: 1"),
+    ("expose_headers", 5),
+    ("expose_headers", "X One"),
+    ("expose_headers", ["X-A", 3]),
+    ("expose_headers", re.compile(r"X-.*")),
+    ("allow_headers", 5),
+    ("allow_headers", [3]),
+    ("allow_headers", "X One"),
+    ("allow_headers", r"X-[a"),
+    ("max_age", -1),
+    ("max_age", 1.5),
+    ("max_age", 600.0),
+    ("max_age", "1.5"),
+    ("max_age", "-1"),
+    ("max_age", "ten"),
+    ("max_age", True),
+    ("max_age", 2**31 + 1),
+    ("max_age", timedelta(seconds=-1)),
+    ("max_age", [600]),
+] + [(option, bad) for option in BOOL_OPTIONS for bad in ("yes", None, 2, "", "on", -1)]
+
+REJECTION_CASES = [
+    (layer, name, value)
+    for name, value in BAD_VALUES
+    for layer in ["constructor", "factory", "init_app", "resource", "decorator", "config"]
+    if name != "resources" or layer in ("constructor", "factory", "init_app", "config")
+]
+
+
+@pytest.mark.parametrize("layer, name, value", REJECTION_CASES, ids=repr)
+def test_invalid_value_is_refused_at_setup_naming_the_option(
+    layer: str, name: str, value: Any
+) -> None:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        setup_with(layer, **{name: value})
+    message = str(caught.value)
+    if layer == "config":
+        assert config_key(name) in message
+    else:
+        assert mentions(message, name)
+    if layer == "resource":
+        assert RESOURCE_KEY in message
+
+
+@pytest.mark.parametrize("value", ["GET\n", "GET\r", "GET\x1f", ["POST", "GET\x0b"]], ids=repr)
+def test_methods_with_trailing_control_characters_are_refused(value: Any) -> None:
+    """Control characters make a method a non-token (DESIGN: "control characters are not"
+    fine); only spaces around list items are optional whitespace."""
+    with pytest.raises(ValueError, match="methods"):
+        CORS(Flask(__name__), methods=value)
+
+
+@pytest.mark.parametrize(
+    "value, hint",
+    [
+        ("localhost:3000", "scheme"),
+        ("https://a.example/", "'https://a.example'"),
+        ("https://a.example/path", "path"),
+        ("https://bücher.example", "ascii"),
+        ("", "empty"),
+    ],
+)
+def test_impossible_literal_origin_message_gives_a_hint(value: str, hint: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        CORS(Flask(__name__), origins=value)
+    assert hint.lower() in str(caught.value).lower()
+
+
+@pytest.mark.parametrize("layer", ["constructor", "factory", "init_app", "resource", "decorator"])
+@pytest.mark.parametrize(
+    "typo, meant", [("origin", "origins"), ("supports_credential", "supports_credentials")]
+)
+def test_unknown_option_is_refused_with_a_suggestion(layer: str, typo: str, meant: str) -> None:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        setup_with(layer, **{typo: "x"})
+    assert mentions(str(caught.value), typo)
+    assert mentions(str(caught.value), meant)
+
+
+@pytest.mark.parametrize(
+    "key, value, suggestion",
+    [
+        ("CORS_ORIGIN", "https://b.example", "CORS_ORIGINS"),
+        ("CORS_HEADERS", "Content-Type", "CORS_ALLOW_HEADERS"),
+        ("CORS_SUPPORT_CREDENTIALS", True, "CORS_SUPPORTS_CREDENTIALS"),
+    ],
+)
+def test_unknown_config_key_is_warned_about_not_refused(
+    caplog: pytest.LogCaptureFixture, key: str, value: Any, suggestion: str
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = build_app("config", **{key[len("CORS_") :].lower(): value})
+    relevant = [m for m in cors_warnings(caplog) if key in m]
+    assert relevant
+    assert any(mentions(m, suggestion) for m in relevant)
+    response = send(app)
+    assert response.headers.get(ACAO) == ORIGIN
+    assert ACAC not in response.headers
+
+
+def test_nested_resources_in_a_resource_dict_is_refused() -> None:
+    with pytest.raises((TypeError, ValueError), match="resources"):
+        CORS(Flask(__name__), resources={RESOURCE_KEY: {"resources": {"/x": {}}}})
+
+
+def test_cross_origin_refuses_resources() -> None:
+    with pytest.raises((TypeError, ValueError), match="resources"):
+        cross_origin(resources={RESOURCE_KEY: {}})
+
+
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [((ORIGIN,), {}), (([ORIGIN],), {}), ((ORIGIN, "GET"), {}), ((print,), {"origins": ORIGIN})],
+    ids=repr,
+)
+def test_cross_origin_refuses_positional_arguments(args: tuple, kwargs: dict) -> None:
+    with pytest.raises(TypeError):
+        cross_origin(*args, **kwargs)
+
+
+# --- origins details ----------------------------------------------------------------
+
+
+def test_bracketed_ipv6_origin_is_a_literal() -> None:
+    app = build_app("constructor", origins="https://[::1]:8080")
+    assert send(app, origin="https://[::1]:8080").headers.get(ACAO) == "https://[::1]:8080"
+    assert ACAO not in send(app, origin="https://1:8080").headers
+    assert ACAO not in send(app, origin="https://::1]:8080").headers
+
+
+@pytest.mark.parametrize("wildcard", ["*", ".*", ["*"], [".*"], [ORIGIN, "*"]], ids=repr)
+def test_star_and_dot_star_are_both_wildcards(wildcard: Any) -> None:
+    echoing = build_app("constructor", origins=wildcard)
+    assert send(echoing, origin=OTHER).headers.get(ACAO) == OTHER
+    assert send(echoing, origin=None).headers.get(ACAO) == "*"
+    star = build_app("constructor", origins=wildcard, send_wildcard=True)
+    assert send(star, origin=OTHER).headers.get(ACAO) == "*"
+
+
+@pytest.mark.parametrize("layer", ["constructor", "config", "decorator", "resource"])
+def test_comma_separated_literal_origins_are_split(layer: str) -> None:
+    app = build_app(layer, origins="https://a.example, https://b.example")
+    assert send(app, origin="https://a.example").headers.get(ACAO) == "https://a.example"
+    assert send(app, origin="https://b.example").headers.get(ACAO) == "https://b.example"
+    assert ACAO not in send(app, origin=OTHER).headers
+
+
+# --- send_wildcard + '*' + credentials ------------------------------------------------
+
+
+def _bp_setup(**kw: Any) -> None:
+    CORS(Blueprint("bp", __name__), **kw)
+
+
+def _config_then(config: Dict[str, Any], **kw: Any) -> None:
+    app = Flask(__name__)
+    app.config.update(config)
+    CORS(app, **kw)
+
+
+def _factory_then(ctor: Dict[str, Any], init: Dict[str, Any]) -> None:
+    app = Flask(__name__)
+    CORS(**ctor).init_app(app, **init)
+
+
+CONFLICTS: Dict[str, Callable[[], None]] = {
+    "all-keywords": lambda: CORS(
+        Flask(__name__), origins="*", send_wildcard=True, supports_credentials=True
+    ),
+    "dot-star": lambda: CORS(
+        Flask(__name__), origins=[".*"], send_wildcard=True, supports_credentials=True
+    ),
+    "config-credentials+kw-wildcard": lambda: _config_then(
+        {"CORS_SUPPORTS_CREDENTIALS": True}, send_wildcard=True
+    ),
+    "config-wildcard+kw-credentials": lambda: _config_then(
+        {"CORS_SEND_WILDCARD": "true"}, supports_credentials=True
+    ),
+    "all-config": lambda: _config_then(
+        {"CORS_ORIGINS": "*", "CORS_SEND_WILDCARD": "1", "CORS_SUPPORTS_CREDENTIALS": "True"}
+    ),
+    "config-resources": lambda: _config_then(
+        {"CORS_RESOURCES": {RESOURCE_KEY: {"send_wildcard": True, "supports_credentials": True}}}
+    ),
+    "resource+kw": lambda: CORS(
+        Flask(__name__),
+        supports_credentials=True,
+        resources={RESOURCE_KEY: {"send_wildcard": True}},
+    ),
+    "init_app+constructor": lambda: _factory_then(
+        {"send_wildcard": True}, {"supports_credentials": True}
+    ),
+    "decorator": lambda: cross_origin(send_wildcard=True, supports_credentials=True),
+    "blueprint": lambda: _bp_setup(send_wildcard=True, supports_credentials=True),
+}
+
+
+@pytest.mark.parametrize("setup", list(CONFLICTS.values()), ids=list(CONFLICTS))
+def test_send_wildcard_with_star_and_credentials_is_refused_at_setup(
+    setup: Callable[[], None],
+) -> None:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        setup()
+    assert "send_wildcard" in str(caught.value).lower()
+    assert "credentials" in str(caught.value).lower()
+
+
+def test_send_wildcard_and_credentials_with_listed_origins_is_accepted() -> None:
+    app = Flask(__name__)
+    app.add_url_rule("/api/x", "x", lambda: "x")
+    CORS(
+        app,
+        send_wildcard=True,
+        supports_credentials=True,
+        resources={RESOURCE_KEY: {"origins": [ORIGIN]}},
+    )
+    response = send(app, path="/api/x")
+    assert response.headers.get(ACAO) == ORIGIN
+    assert response.headers.get(ACAC) == "true"
+
+
+def test_decorator_wildcard_with_config_credentials_never_sends_star_with_credentials() -> None:
+    """The decorator reads app.config per request; the forbidden pair must never go out."""
+    app = Flask(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.config["CORS_SUPPORTS_CREDENTIALS"] = True
+    app.add_url_rule("/r", "r", cross_origin(send_wildcard=True)(lambda: "ok"))
+    response = send(app)
+    assert not (response.headers.get(ACAO) == "*" and response.headers.get(ACAC) == "true")
+
+
+# --- setup warnings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["keywords", "config"])
+def test_star_with_credentials_warns_once_at_setup(
+    caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = Flask(__name__)
+    app.add_url_rule("/r", "r", lambda: "ok", methods=["GET", "POST"])
+    if where == "config":
+        app.config["CORS_SUPPORTS_CREDENTIALS"] = "true"
+        CORS(app)
+    else:
+        CORS(app, supports_credentials=True)
+    assert len(cors_warnings(caplog)) == 1
+    response = send(app)
+    assert response.headers.get(ACAO) == ORIGIN
+    assert response.headers.get(ACAC) == "true"
+    preflight(app)
+    send(app, origin=None)
+    send(app, origin=OTHER)
+    assert len(cors_warnings(caplog)) == 1
+
+
+def test_star_with_credentials_in_decorator_warns_once_at_setup(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    decorate = cross_origin(origins="*", supports_credentials=True)
+    assert len(cors_warnings(caplog)) == 1, "expected the warning when the decorator is built"
+    app = Flask(__name__)
+    app.add_url_rule("/r", "r", decorate(lambda: "ok"))
+    send(app)
+    preflight(app)
+    assert len(cors_warnings(caplog)) == 1
+
+
+@pytest.mark.parametrize(
+    "options, warns",
+    [
+        ({"origins": ["null"]}, True),
+        ({"origins": [ORIGIN, "null"]}, True),
+        ({"origins": r"https://api.example.com$"}, True),
+        ({"origins": [r"https://.*\.example.com"]}, True),
+        ({"origins": r"https://api\.example\.com$"}, False),
+        ({"origins": [ORIGIN], "expose_headers": "*", "supports_credentials": True}, True),
+        ({"origins": [ORIGIN], "expose_headers": "*"}, False),
+        ({"origins": [ORIGIN], "supports_credentials": True}, False),
+    ],
+    ids=repr,
+)
+def test_risky_configurations_warn_at_setup(
+    caplog: pytest.LogCaptureFixture, options: Dict[str, Any], warns: bool
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    CORS(Flask(__name__), **options)
+    assert bool(cors_warnings(caplog)) is warns
+
+
+def test_unescaped_dot_regex_is_still_accepted() -> None:
+    app = build_app("constructor", origins=r"https://api.example.com$")
+    assert (
+        send(app, origin="https://api.example.com").headers.get(ACAO) == "https://api.example.com"
+    )
+
+
+# --- copying and timing ---------------------------------------------------------------
+
+
+def test_mutating_passed_lists_after_setup_changes_nothing() -> None:
+    origins = [ORIGIN]
+    methods = ["GET", "POST"]
+    resources = {RESOURCE_KEY: {"origins": origins, "methods": methods}}
+    app = Flask(__name__)
+    app.add_url_rule("/api/x", "x", lambda: "x", methods=["GET", "POST"])
+    app.add_url_rule("/r", "r", cross_origin(origins=origins, methods=methods)(lambda: "ok"))
+    CORS(app, resources=resources)
+    origins[0] = OTHER
+    origins.append("https://b.example")
+    methods.append("DELETE")
+    resources[RESOURCE_KEY]["max_age"] = 5
+    resources[r"/r*"] = {"origins": "*"}
+    for path in ("/api/x", "/r"):
+        assert send(app, path=path).headers.get(ACAO) == ORIGIN
+        assert ACAO not in send(app, path=path, origin=OTHER).headers
+        assert ACAO not in send(app, path=path, origin="https://b.example").headers
+        allowed = preflight(app, "POST", path=path)
+        assert tokens(allowed.headers.get(ACAM)) == {"GET", "POST"}
+        assert ACMA not in allowed.headers
+        assert ACAM not in preflight(app, "DELETE", path=path).headers
+
+
+def test_blueprint_options_are_validated_before_registration() -> None:
+    with pytest.raises((TypeError, ValueError), match="max_age"):
+        CORS(Blueprint("bp", __name__), max_age=-5)
+
+
+def test_decorator_errors_need_no_app_or_request() -> None:
+    """Decorating a module-level function fails immediately, before any app exists."""
+    with pytest.raises((TypeError, ValueError), match="origins"):
+
+        @cross_origin(origins="localhost:3000")
+        def view() -> str:  # pragma: no cover
+            return "never"
+
+
+def test_methods_none_means_not_set_at_that_layer() -> None:
+    """Flask-CORS's documented signature shows ``methods=None`` as the default, so an
+    explicit None falls through to the next layer instead of being an error."""
+    app = Flask(__name__)
+    app.config["CORS_METHODS"] = ["GET", "PUT"]
+    CORS(app, methods=None)
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    preflight = {"Origin": "https://a.example", "Access-Control-Request-Method": "PUT"}
+    response = app.test_client().options("/", headers=preflight)
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, PUT"
+
+    bare = Flask(__name__)
+    CORS(bare, methods=None)
+
+    @bare.route("/")
+    def bare_index() -> str:
+        return "ok"
+
+    response = bare.test_client().options("/", headers=preflight)
+    assert set(response.headers["Access-Control-Allow-Methods"].split(", ")) == {
+        "GET",
+        "HEAD",
+        "POST",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "DELETE",
+    }

@@ -77,6 +77,9 @@ class PolicySource:
         if entry is not None and entry[0]() is app and _same(entry[1], snapshot):
             return entry[2]
         table = self.compile(config)
+        # Forget apps that no longer exist (test suites create many) before remembering this one.
+        for key in [key for key, (ref, _, _) in self._compiled.items() if ref() is None]:
+            del self._compiled[key]
         self._compiled[id(app)] = (weakref.ref(app), snapshot, table)
         return table
 

@@ -1,0 +1,165 @@
+"""Adapter for any package with Flask-CORS's API importable as ``flask_cors``: this
+project, or Flask-CORS itself in an environment where it is installed instead."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import itertools
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from flask import Blueprint, Flask, abort
+
+import flask_cors
+from cors_spec import Case, Observed, decode_options, decode_value
+
+DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_counter = itertools.count()
+
+
+def _distribution() -> Tuple[str, str]:
+    """Which distribution provides the importable flask_cors, by matching versions."""
+    version = getattr(flask_cors, "__version__", "unknown")
+    for name in ("flask-cors-reference", "flask-cors"):
+        try:
+            if importlib.metadata.version(name) == version:
+                return name, version
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "flask_cors (unknown distribution)", version
+
+
+class FlaskCorsApiAdapter:
+    """Builds a real Flask app per case and sends the request with Flask's test client."""
+
+    def __init__(self) -> None:
+        self.name, self.version = _distribution()
+        self.module_file = flask_cors.__file__
+
+    def run(self, case: Case) -> Observed:
+        """Build the case's app, send its request, capture the response and the logs."""
+        try:
+            app = build_app(case)
+        except (TypeError, ValueError) as error:
+            return Observed(setup_error=error)
+        records = _LogCapture()
+        with records:
+            response = app.test_client().open(
+                case.request["path"],
+                method=case.request["method"],
+                environ_overrides=_environ(case.request.get("headers") or {}),
+            )
+        return Observed(
+            status=response.status_code,
+            headers=list(response.headers.items()),
+            body=response.get_data(),
+            logs=records.messages,
+        )
+
+
+def build_app(case: Case) -> Flask:
+    """The Flask app a case describes, with CORS set up in every place the case says."""
+    config = case.config
+    shape = case.app
+    app = Flask(f"spec_case_{next(_counter)}")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    for key, value in (config.get("app_config") or {}).items():
+        app.config[key] = decode_value(value)
+
+    if "routes" in shape:
+        routes = shape["routes"]
+    else:
+        routes = [
+            {"path": path, "methods": DEFAULT_METHODS, "decorator": config.get("decorator")}
+            for path in ("/", "/<path:path>")
+        ]
+        if config.get("decorator") is None:
+            for route in routes:
+                del route["decorator"]
+    for route in routes:
+        _add_route(app, route)
+
+    for spec in shape.get("blueprints", []):
+        blueprint = Blueprint(spec["name"], f"spec_bp_{spec['name']}")
+        for route in spec["routes"]:
+            _add_route(blueprint, route)
+        if "cors" in spec:
+            flask_cors.CORS(blueprint, **decode_options(spec["cors"]))
+        app.register_blueprint(blueprint, url_prefix=spec.get("url_prefix"))
+
+    for code in shape.get("error_handlers", []):
+        app.register_error_handler(code, _error_handler(code))
+    if "before_request_abort" in shape:
+        status = shape["before_request_abort"]
+        app.before_request(lambda: abort(status))
+
+    if "init_app" in config:
+        cors = flask_cors.CORS(**decode_options(config.get("extension")))
+        cors.init_app(app, **decode_options(config["init_app"]))
+    elif "extension" in config:
+        flask_cors.CORS(app, **decode_options(config["extension"]))
+    return app
+
+
+def _add_route(target: Any, route: Mapping[str, Any]) -> None:
+    view = _view(route.get("view") or {})
+    if route.get("decorator") is not None:
+        view = flask_cors.cross_origin(**decode_options(route["decorator"]))(view)
+    target.add_url_rule(
+        route["path"],
+        endpoint=f"view_{next(_counter)}",
+        view_func=view,
+        methods=route.get("methods", ["GET"]),
+    )
+
+
+def _view(behaviour: Mapping[str, Any]) -> Callable[..., Any]:
+    def view(**_: Any) -> Any:
+        if "abort" in behaviour:
+            abort(behaviour["abort"])
+        if behaviour.get("raise"):
+            raise RuntimeError("spec case view failure")
+        return (
+            behaviour.get("body", "ok"),
+            behaviour.get("status", 200),
+            behaviour.get("headers", {}),
+        )
+
+    return view
+
+
+def _error_handler(code: int) -> Callable[[Any], Tuple[str, int]]:
+    return lambda error: ("handled", code)
+
+
+def _environ(headers: Mapping[str, str]) -> Dict[str, str]:
+    """Request headers as WSGI environ entries, so bytes a client library would refuse
+    (CR, LF, NUL) still reach the app, as a lenient server could pass them on."""
+    environ = {}
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
+    return environ
+
+
+class _LogCapture(logging.Handler):
+    """Collects the messages of the ``flask_cors`` logger tree at DEBUG while active."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: List[str] = []
+        self._logger = logging.getLogger("flask_cors")
+        self._level: Optional[int] = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _LogCapture:
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level or logging.NOTSET)

@@ -1,0 +1,232 @@
+"""Load the spec's cases and judge an observed response against a case: the
+implementation-neutral half of the conformance runner."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "spec"
+CASES_DIR = SPEC_DIR / "cases"
+SCHEMA_PATH = SPEC_DIR / "schema.json"
+
+KINDS = ("compat", "hardening")
+
+#: List-valued response headers compared as token sets, and whether their tokens are
+#: case-sensitive (methods are; header names are not).
+LIST_VALUED = {
+    "access-control-allow-methods": True,
+    "access-control-allow-headers": False,
+    "access-control-expose-headers": False,
+    "vary": False,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One spec case, as written in its YAML file."""
+
+    id: str
+    description: str
+    tags: Tuple[str, ...]
+    config: Mapping[str, Any]
+    request: Mapping[str, Any]
+    expect: Mapping[str, Any]
+    app: Mapping[str, Any] = field(default_factory=dict)
+    rule: Optional[str] = None
+    file: str = ""
+
+    @property
+    def kind(self) -> str:
+        """'compat' or 'hardening'."""
+        return next(tag for tag in self.tags if tag in KINDS)
+
+    @property
+    def topics(self) -> Tuple[str, ...]:
+        """The tags that are not the kind."""
+        return tuple(tag for tag in self.tags if tag not in KINDS)
+
+    @property
+    def topic(self) -> str:
+        """The topic the id is filed under (the part before '/')."""
+        return self.id.split("/", 1)[0]
+
+
+@dataclass
+class Observed:
+    """What an implementation did with a case: a response, or a setup error."""
+
+    status: int = 0
+    headers: List[Tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    #: Log messages the implementation wrote while answering, or None if not captured.
+    logs: Optional[List[str]] = None
+    setup_error: Optional[BaseException] = None
+
+
+def load_case_files(cases_dir: Path = CASES_DIR) -> Dict[Path, List[Dict[str, Any]]]:
+    """Every case file's raw content, by path."""
+    files = {}
+    for path in sorted(cases_dir.glob("*.yaml")):
+        with path.open(encoding="utf-8") as stream:
+            files[path] = yaml.safe_load(stream)
+    return files
+
+
+def load_cases(cases_dir: Path = CASES_DIR) -> List[Case]:
+    """All cases of all files, in file order."""
+    cases = []
+    for path, raw_cases in load_case_files(cases_dir).items():
+        for raw in raw_cases or []:
+            cases.append(
+                Case(
+                    id=raw["id"],
+                    description=raw["description"],
+                    tags=tuple(raw["tags"]),
+                    config=raw.get("config") or {},
+                    request=raw["request"],
+                    expect=raw["expect"],
+                    app=raw.get("app") or {},
+                    rule=raw.get("rule"),
+                    file=path.name,
+                )
+            )
+    return cases
+
+
+def decode_value(value: Any) -> Any:
+    """Turn a spec option value into the Python value an adapter passes on: plain YAML
+    stays as it is; ``{$regex: ...}``, ``{$timedelta: ...}``, ``{$set: ...}``,
+    ``{$tuple: ...}`` and ``{$pairs: ...}`` become the Python types they name."""
+    if isinstance(value, list):
+        return [decode_value(item) for item in value]
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, inner),) = value.items()
+            if key == "$regex":
+                return re.compile(inner)
+            if key == "$timedelta":
+                return datetime.timedelta(seconds=inner)
+            if key == "$set":
+                return {decode_value(item) for item in inner}
+            if key == "$tuple":
+                return tuple(decode_value(item) for item in inner)
+            if key == "$pairs":
+                return {decode_value(k): decode_value(v) for k, v in inner}
+        return {key: decode_value(item) for key, item in value.items()}
+    return value
+
+
+def decode_options(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Decode every value of an options mapping."""
+    return {name: decode_value(value) for name, value in (options or {}).items()}
+
+
+def tokens(values: Sequence[str], case_sensitive: bool) -> List[str]:
+    """The comma-separated tokens of one or more header values."""
+    found = [token.strip() for value in values for token in value.split(",")]
+    found = [token for token in found if token]
+    return found if case_sensitive else [token.lower() for token in found]
+
+
+def header_values(observed: Observed, name: str) -> List[str]:
+    """Every value of a response header, header names compared case-insensitively."""
+    wanted = name.lower()
+    return [value for header, value in observed.headers if header.lower() == wanted]
+
+
+def judge(case: Case, observed: Observed) -> List[str]:
+    """Everything in which ``observed`` differs from the case's expectation."""
+    expect = case.expect
+    wanted_error = expect.get("setup_error")
+    if wanted_error is not None:
+        return _judge_setup_error(wanted_error, observed.setup_error)
+    if observed.setup_error is not None:
+        error = observed.setup_error
+        return [f"setup failed: {type(error).__name__}: {error}"]
+
+    problems: List[str] = []
+    status = expect.get("status")
+    if isinstance(status, int) and observed.status != status:
+        problems.append(f"status {observed.status}, expected {status}")
+    if isinstance(status, str) and str(observed.status)[0] != status[0]:
+        problems.append(f"status {observed.status}, expected {status}")
+
+    for name, expected in expect.get("headers", {}).items():
+        values = header_values(observed, name)
+        if len(values) != 1:
+            problems.append(f"{name}: expected exactly one header {expected!r}, got {values!r}")
+            continue
+        case_sensitive = LIST_VALUED.get(name.lower())
+        if case_sensitive is None:
+            if values[0] != expected:
+                problems.append(f"{name}: {values[0]!r}, expected {expected!r}")
+        elif sorted(tokens(values, case_sensitive)) != sorted(tokens([expected], case_sensitive)):
+            problems.append(f"{name}: {values[0]!r}, expected the tokens of {expected!r}")
+
+    for name in expect.get("absent", []):
+        values = header_values(observed, name)
+        if values:
+            problems.append(f"{name}: expected absent, got {values!r}")
+
+    vary = tokens(header_values(observed, "Vary"), case_sensitive=False)
+    for token in expect.get("vary_includes", []):
+        count = vary.count(token.lower())
+        if count != 1:
+            problems.append(f"Vary: expected {token!r} exactly once, got tokens {vary!r}")
+    for token in expect.get("vary_excludes", []):
+        if token.lower() in vary:
+            problems.append(f"Vary: expected no {token!r}, got tokens {vary!r}")
+
+    if "body" in expect:
+        body = observed.body.decode("utf-8", "replace")
+        if body != expect["body"]:
+            problems.append(f"body {body!r}, expected {expect['body']!r}")
+
+    if expect.get("log_safe"):
+        raw = [message for message in observed.logs or [] if "\r" in message or "\n" in message]
+        if raw:
+            problems.append(f"log records with a raw CR or LF: {raw!r}")
+    return problems
+
+
+def _judge_setup_error(wanted: Mapping[str, Any], error: Optional[BaseException]) -> List[str]:
+    if error is None:
+        return [f"setup succeeded, expected a {wanted['type']} at setup"]
+    problems = []
+    if wanted["type"] != "any" and type(error).__name__ != wanted["type"]:
+        problems.append(f"setup raised {type(error).__name__}: {error}; expected {wanted['type']}")
+    for word in wanted.get("mentions", []):
+        if word not in str(error):
+            problems.append(f"setup error {str(error)!r} does not mention {word!r}")
+    return problems
+
+
+def failure_message(case: Case, observed: Observed, problems: Sequence[str]) -> str:
+    """A readable report: the case, the request, what was expected and what came back."""
+    request = case.request
+    lines = [f"case {case.id} ({case.file}): {case.description}"]
+    if case.rule:
+        lines.append(f"rule: {case.rule}")
+    lines.append(f"request: {request['method']} {request['path']}")
+    for name, value in (request.get("headers") or {}).items():
+        lines.append(f"  > {name}: {value!r}")
+    lines.append("expected:")
+    for key, value in case.expect.items():
+        lines.append(f"  {key}: {value!r}")
+    if observed.setup_error is not None:
+        lines.append(
+            f"actual: setup raised {type(observed.setup_error).__name__}: {observed.setup_error}"
+        )
+    else:
+        lines.append(f"actual: {observed.status}")
+        for name, value in observed.headers:
+            lines.append(f"  < {name}: {value!r}")
+    lines.append("problems:")
+    lines.extend(f"  - {problem}" for problem in problems)
+    return "\n".join(lines)

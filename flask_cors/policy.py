@@ -86,13 +86,15 @@ class Policy:
 
 
 def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> Optional[str]:
-    """The "most likely to be correct" ACAO for a request without Origin (always_send)."""
+    """The "most likely to be correct" ACAO for a request without Origin (always_send):
+    '*' for a wildcard without credentials, else one configured literal origin: the
+    alphabetically first, the one Flask-CORS 6 picks."""
     if not always_send:
         return None
     if origins.wildcard:
         return None if credentials else "*"
-    candidates = [literal for literal in origins.configured_literals if literal != "null"]
-    return candidates[0] if candidates else None
+    literals = origins.configured_literals
+    return min(literals) if literals else None
 
 
 def decide(

@@ -20,6 +20,7 @@ KINDS = ("compat", "hardening")
 #: List-valued response headers compared as token sets, and whether their tokens are
 #: case-sensitive (methods are; header names are not).
 LIST_VALUED = {
+    "allow": True,
     "access-control-allow-methods": True,
     "access-control-allow-headers": False,
     "access-control-expose-headers": False,
@@ -67,6 +68,8 @@ class Observed:
     #: Log messages the implementation wrote while answering, or None if not captured.
     logs: Optional[List[str]] = None
     setup_error: Optional[BaseException] = None
+    #: An exception that escaped while the request was answered (a crash, never a pass).
+    request_error: Optional[BaseException] = None
 
 
 def load_case_files(cases_dir: Path = CASES_DIR) -> Dict[Path, List[Dict[str, Any]]]:
@@ -149,6 +152,9 @@ def judge(case: Case, observed: Observed) -> List[str]:
     if observed.setup_error is not None:
         error = observed.setup_error
         return [f"setup failed: {type(error).__name__}: {error}"]
+    if observed.request_error is not None:
+        error = observed.request_error
+        return [f"the request raised {type(error).__name__}: {error}"]
 
     problems: List[str] = []
     status = expect.get("status")
@@ -168,6 +174,10 @@ def judge(case: Case, observed: Observed) -> List[str]:
                 problems.append(f"{name}: {values[0]!r}, expected {expected!r}")
         elif sorted(tokens(values, case_sensitive)) != sorted(tokens([expected], case_sensitive)):
             problems.append(f"{name}: {values[0]!r}, expected the tokens of {expected!r}")
+
+    for name in expect.get("present", []):
+        if not header_values(observed, name):
+            problems.append(f"{name}: expected present, got nothing")
 
     for name in expect.get("absent", []):
         values = header_values(observed, name)

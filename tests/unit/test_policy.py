@@ -226,9 +226,9 @@ def test_expose_headers_go_with_every_allowed_answer() -> None:
         ({"origins": ".*"}, {ACAO: "*"}, "no-origin-always-send"),
         ({"supports_credentials": True}, {}, "no-origin"),
         ({"always_send": False}, {}, "no-origin"),
-        (
+        (  # one value, never several: the alphabetically first, as Flask-CORS 6 picks
             {"origins": ["https://b.example", ORIGIN]},
-            {ACAO: "https://b.example"},
+            {ACAO: ORIGIN},
             "no-origin-always-send",
         ),
         (

@@ -43,12 +43,15 @@ class FlaskCorsApiAdapter:
         except (TypeError, ValueError) as error:
             return Observed(setup_error=error)
         records = _LogCapture()
-        with records:
-            response = app.test_client().open(
-                case.request["path"],
-                method=case.request["method"],
-                environ_overrides=_environ(case.request.get("headers") or {}),
-            )
+        try:
+            with records:
+                response = app.test_client().open(
+                    case.request["path"],
+                    method=case.request["method"],
+                    environ_overrides=_environ(case.request.get("headers") or {}),
+                )
+        except Exception as error:  # a crash is an outcome to report, not a runner error
+            return Observed(request_error=error, logs=records.messages)
         return Observed(
             status=response.status_code,
             headers=list(response.headers.items()),

@@ -4,6 +4,7 @@ and the spec is big and balanced enough to mean something."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List
@@ -80,3 +81,27 @@ def test_the_spec_is_big_and_balanced() -> None:
     per_topic = Counter(topic for case in cases for topic in set(case.topics))
     thin = {topic: per_topic[topic] for topic in TOPICS if per_topic[topic] < 4}
     assert not thin, f"topics with fewer than 4 cases: {thin}"
+
+
+def _readme_differences() -> int:
+    readme = (SCHEMA_PATH.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Differences from Flask-CORS 6", 1)[1].split("\n## ", 1)[0]
+    return len(re.findall(r"^\d+\. \*\*", section, flags=re.MULTILINE))
+
+
+def test_every_hardening_case_cites_a_documented_difference() -> None:
+    """'hardening' means a deliberate difference listed in README.md; the case says which."""
+    count = _readme_differences()
+    assert count >= 10
+    problems = []
+    for case in load_cases():
+        if case.kind != "hardening":
+            continue
+        cited = [
+            int(n)
+            for ref in re.findall(r"[Dd]ifferences? ([\d, and]+)", case.rule or "")
+            for n in re.findall(r"\d+", ref)
+        ]
+        if not cited or any(not 1 <= n <= count for n in cited):
+            problems.append(f"{case.id}: rule {case.rule!r}")
+    assert not problems, "\n".join(problems)

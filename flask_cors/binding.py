@@ -8,7 +8,7 @@ import re
 import weakref
 from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, request
 
 from .core import ACL_ORIGIN, CONFIG_OPTIONS
 from .options import (
@@ -183,8 +183,8 @@ def mark_exception_responses(app: Flask) -> None:
 
 def _marking(handler: Any) -> Any:
     def handle(error: BaseException) -> Any:
-        if has_request_context():
-            request.environ[FROM_EXCEPTION_KEY] = True
+        # Flask calls both handlers only while a request is being answered.
+        request.environ[FROM_EXCEPTION_KEY] = True
         return handler(error)
 
     return handle

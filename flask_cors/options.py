@@ -9,8 +9,6 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Patte
 
 from .core import ACL_ORIGIN, CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES
 from .patterns import (
-    MAX_HEADER_NAME_LENGTH,
-    MAX_ORIGIN_LENGTH,
     WILDCARDS,
     NameMatcher,
     PathPattern,
@@ -141,7 +139,7 @@ def parse_origins(value: Any, where: str) -> NameMatcher:
             raise ValueError(
                 f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
             )
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_ORIGIN_LENGTH, tuple(notes))
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns), tuple(notes))
 
 
 def _origin_hint(item: str) -> str:
@@ -174,7 +172,7 @@ def parse_header_names(value: Any, where: str) -> NameMatcher:
             literals.append(item)
         else:
             raise ValueError(f"{where}: {item!r} is not a valid header name")
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns), MAX_HEADER_NAME_LENGTH)
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns))
 
 
 def parse_expose_headers(value: Any, where: str) -> Optional[Tuple[str, ...]]:

@@ -71,14 +71,13 @@ class NameMatcher:
     the whole value (``fullmatch``), never just a prefix or a substring.
     """
 
-    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "max_length", "notes")
+    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "notes")
 
     def __init__(
         self,
         wildcard: bool,
         literals: Tuple[str, ...],
         patterns: Tuple[Pattern[str], ...],
-        max_length: int,
         notes: Tuple[str, ...] = (),
     ) -> None:
         self.wildcard = wildcard
@@ -86,25 +85,17 @@ class NameMatcher:
         self.configured_literals = literals
         self.literals = frozenset(literal.lower() for literal in literals)
         self.patterns = patterns
-        self.max_length = max_length
         #: Warnings about risky but legal entries, logged once when a policy uses them.
         self.notes = notes
 
     def matches(self, value: str) -> bool:
-        """Whether ``value`` is allowed by this configuration."""
+        """Whether ``value`` is allowed by this configuration. Callers bound the length of
+        ``value`` first, so no configured regex ever runs on attacker-sized input."""
         if self.wildcard:
             return True
-        if len(value) > self.max_length:
-            return False
         if value.lower() in self.literals:
             return True
         return any(pattern.fullmatch(value) for pattern in self.patterns)
-
-    def __repr__(self) -> str:
-        if self.wildcard:
-            return "NameMatcher(*)"
-        shown = sorted(self.literals) + [p.pattern for p in self.patterns]
-        return f"NameMatcher({shown!r})"
 
 
 class PathPattern:
@@ -132,6 +123,3 @@ class PathPattern:
             return path == self.literal
         assert self.regex is not None
         return self.regex.match(path) is not None
-
-    def __repr__(self) -> str:
-        return f"PathPattern({self.source!r})"

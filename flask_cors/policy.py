@@ -61,7 +61,7 @@ class Policy:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     any_method: bool = field(init=False, repr=False)
-    methods_value: Optional[str] = field(init=False, repr=False)
+    methods_value: str = field(init=False, repr=False)
     expose_value: Optional[str] = field(init=False, repr=False)
     max_age_value: Optional[str] = field(init=False, repr=False)
     no_origin_value: Optional[str] = field(init=False, repr=False)
@@ -70,7 +70,7 @@ class Policy:
     def __post_init__(self) -> None:
         derived = {
             "any_method": "*" in self.methods,
-            "methods_value": ", ".join(sorted(self.methods)) if self.methods else None,
+            "methods_value": ", ".join(sorted(self.methods)),
             "expose_value": ", ".join(self.expose_headers) if self.expose_headers else None,
             "max_age_value": None if self.max_age is None else str(self.max_age),
             "no_origin_value": _no_origin_value(
@@ -149,9 +149,7 @@ def decide(
                 headers.append((ACL_ALLOW_HEADERS, allowed))
             if policy.max_age_value is not None:
                 headers.append((ACL_MAX_AGE, policy.max_age_value))
-            methods_value = asked if policy.any_method else policy.methods_value
-            if methods_value:
-                headers.append((ACL_METHODS, methods_value))
+            headers.append((ACL_METHODS, asked if policy.any_method else policy.methods_value))
             reasons.append(PREFLIGHT_ALLOWED)
             if refused:
                 reasons.append(HEADER_NOT_ALLOWED)

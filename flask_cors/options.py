@@ -109,37 +109,75 @@ def parse_bool(value: Any, where: str) -> bool:
     )
 
 
-def parse_origins(value: Any, where: str) -> NameMatcher:
-    """Origins: ``*``, literal origins (case-insensitive) and regexes (whole value)."""
+def _parse_names(
+    value: Any,
+    where: str,
+    check_literal: Callable[[str, str], Optional[str]],
+    check_regex: Callable[[str, str], Optional[str]],
+) -> NameMatcher:
+    """Wildcards, literals and regexes of a case-insensitive name list (origins or header
+    names); the checks raise for a literal that can never match, or return a warning."""
     wildcard = False
     literals: List[str] = []
     patterns: List[Pattern[str]] = []
     notes: List[str] = []
     for item in _items(value, where, allow_patterns=True):
+        note = None
         if isinstance(item, re.Pattern):
             patterns.append(item)
         elif item in WILDCARDS:
             wildcard = True
         elif looks_like_regex(item):
             patterns.append(_compile(item, where, re.IGNORECASE))
-            if has_unescaped_dot(item):
-                notes.append(
-                    f"{where}: in the regex {item!r} an unescaped '.' matches any character; "
-                    "write '\\.' for a literal dot"
-                )
-        elif item == "null":
-            literals.append(item)
-            notes.append(
-                f"{where} allows the origin 'null', which any page can send "
-                "(sandboxed iframes, file: and data: URLs)"
-            )
-        elif is_serialized_origin(item):
-            literals.append(item)
+            note = check_regex(item, where)
         else:
-            raise ValueError(
-                f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
-            )
+            note = check_literal(item, where)
+            literals.append(item)
+        if note:
+            notes.append(note)
     return NameMatcher(wildcard, tuple(literals), tuple(patterns), tuple(notes))
+
+
+def _check_origin(item: str, where: str) -> Optional[str]:
+    if item == "null":
+        return (
+            f"{where} allows the origin 'null', which any page can send "
+            "(sandboxed iframes, file: and data: URLs)"
+        )
+    if not is_serialized_origin(item):
+        raise ValueError(
+            f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
+        )
+    return None
+
+
+def _check_origin_regex(item: str, where: str) -> Optional[str]:
+    if has_unescaped_dot(item):
+        return (
+            f"{where}: in the regex {item!r} an unescaped '.' matches any character; "
+            "write '\\.' for a literal dot"
+        )
+    return None
+
+
+def _check_header_name(item: str, where: str) -> Optional[str]:
+    if not is_token(item):
+        raise ValueError(f"{where}: {item!r} is not a valid header name")
+    return None
+
+
+def _no_check(item: str, where: str) -> Optional[str]:
+    return None
+
+
+def parse_origins(value: Any, where: str) -> NameMatcher:
+    """Origins: ``*``, literal origins (case-insensitive) and regexes (whole value)."""
+    return _parse_names(value, where, _check_origin, _check_origin_regex)
+
+
+def parse_header_names(value: Any, where: str) -> NameMatcher:
+    """allow_headers: ``*``, literal header names (case-insensitive) and regexes."""
+    return _parse_names(value, where, _check_header_name, _no_check)
 
 
 def _origin_hint(item: str) -> str:
@@ -154,25 +192,6 @@ def _origin_hint(item: str) -> str:
         host = rest.split("/", 1)[0]
         return f"An origin has no path or trailing slash; did you mean '{scheme}://{host}'?"
     return "An origin is scheme://host[:port], or 'null'."
-
-
-def parse_header_names(value: Any, where: str) -> NameMatcher:
-    """allow_headers: ``*``, literal header names (case-insensitive) and regexes."""
-    wildcard = False
-    literals: List[str] = []
-    patterns: List[Pattern[str]] = []
-    for item in _items(value, where, allow_patterns=True):
-        if isinstance(item, re.Pattern):
-            patterns.append(item)
-        elif item in WILDCARDS:
-            wildcard = True
-        elif looks_like_regex(item):
-            patterns.append(_compile(item, where, re.IGNORECASE))
-        elif is_token(item):
-            literals.append(item)
-        else:
-            raise ValueError(f"{where}: {item!r} is not a valid header name")
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns))
 
 
 def parse_expose_headers(value: Any, where: str) -> Optional[Tuple[str, ...]]:

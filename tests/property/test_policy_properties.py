@@ -14,19 +14,23 @@ import unicodedata
 from datetime import timedelta
 from typing import Any, Dict, List, Optional, Pattern, Set, Tuple
 
-from hypothesis import assume, given, note
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from flask_cors.policy import Decision, decide
 from strategies import (
     HEADER_NAMES,
     METHOD_NAMES,
+    allow_headers_options,
     header_names,
     invariant,
     is_rejected_combination,
+    max_age_options,
+    methods_options,
     near_misses,
     option_sets,
     origin_options,
+    origins,
     policy_from,
     private_network_headers,
     request_header_lists,
@@ -224,62 +228,162 @@ def edits(origin: str) -> st.SearchStrategy[str]:
     ).filter(lambda value: value != origin)
 
 
+def folded_origins(allowed: List[str]) -> st.SearchStrategy[str]:
+    """Two or three Origin headers folded into one comma list (README difference 3)."""
+    some = st.one_of(st.sampled_from(allowed), origins) if allowed else origins
+    return st.builds(
+        lambda values, separator: separator.join(values),
+        st.lists(some, min_size=2, max_size=3),
+        st.sampled_from([",", ", "]),
+    )
+
+
 def any_origins(allowed: List[str]) -> st.SearchStrategy[Optional[str]]:
-    """Origins for any request: the shared strategy plus edits of the allowed ones."""
-    choices = [request_origins(allowed), st.text()]
+    """Origins for any request: the shared strategy plus edits of the allowed ones and
+    folded lists."""
+    choices = [request_origins(allowed), st.text(), folded_origins(allowed)]
     if allowed:
         choices.append(st.sampled_from(allowed).flatmap(edits))
     return st.one_of(choices)
 
 
-#: Access-Control-Request-Method values: the shared ones, any token, odd spacing, any text.
+def present_origins(allowed: List[str]) -> st.SearchStrategy[str]:
+    """Non-empty Origin values: allowed ones, their edits and near misses, any text."""
+    return st.one_of(
+        st.sampled_from(allowed or ["https://a.example"]),
+        st.sampled_from(allowed or ["https://a.example"]).flatmap(edits),
+        st.sampled_from(allowed or ["https://a.example"]).flatmap(near_misses),
+        folded_origins(allowed),
+        origins,
+        st.text(min_size=1),
+    )
+
+
+def method_variants(method: str) -> st.SearchStrategy[str]:
+    """Values close to a method: other case, blanks around it (allowed), a substring
+    ("ET": README difference 11), or the method inside a value that is no token."""
+    return st.sampled_from(
+        [
+            method.lower(),
+            f" {method}\t",
+            method[1:],
+            method[:-1],
+            method[1:-1],
+            method[:2],
+            method + "\r\n",
+            method + ", PUT",
+            method + "\x00",
+            f"({method})",
+            method + " X",
+            method.replace("T", "\u0162"),
+        ]
+    ).filter(bool)
+
+
+#: Access-Control-Request-Method values of any kind: the shared ones, variants of known
+#: methods, any token, any text.
 acrm_values = st.one_of(
     request_method_headers,
-    st.sampled_from(METHOD_NAMES).map(str.lower),
-    st.sampled_from(METHOD_NAMES).map(lambda name: f" {name}\t"),
+    st.sampled_from(METHOD_NAMES).flatmap(method_variants),
     tokens,
     st.text(max_size=12),
 )
 
-#: Access-Control-Request-Headers values: the shared ones, and lists mixing header
-#: names, mis-cased duplicates, empty elements and arbitrary text with odd separators.
+#: Header names a client may request: known ones in any case, any token.
+_requested_names = st.one_of(
+    header_names,
+    st.sampled_from(HEADER_NAMES).map(str.upper),
+    st.sampled_from(HEADER_NAMES).map(str.lower),
+)
+#: Names that are not tokens, which '*' or a permissive regex would match; the first ones
+#: a too generous strip() (more than spaces and tabs) would turn into tokens.
+NON_TOKEN_NAMES = [
+    "\r\nX-Token", "x-custom\r\n", "\x0bX-A", "X-A\x0c", "\u00a0X-A", "X-A\u2028",
+    "bad name", "X-A B", "x:y", "x@y", "(x)", "x\x00y", "x\ty", "\u00e9", "X-\u00e9",
+]  # fmt: skip
+_non_token_names = st.one_of(
+    st.sampled_from(NON_TOKEN_NAMES[:6]),
+    st.sampled_from(NON_TOKEN_NAMES[6:]),
+    st.builds(
+        lambda before, bad, after: before + bad + after,
+        st.text(max_size=4),
+        st.sampled_from(list(' :@()[]{}=?;/\\"\x00\x7f\u00e9')),
+        st.text(max_size=4),
+    ),
+)
+_separators = st.sampled_from([",", ", ", " ,", ",\t", " , "])
+
+
+def _with_case_duplicates(names: List[str], count: int) -> List[str]:
+    """The names followed by differently-cased copies of the first ``count`` of them."""
+    return names + [name.swapcase() for name in names[:count]]
+
+
+#: Lists mixing names with non-tokens, empty elements and differently-cased copies.
+_mixed_names = st.builds(
+    _with_case_duplicates,
+    st.lists(
+        st.one_of(_non_token_names, _requested_names, _requested_names, st.just("")),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 3),
+)
+#: Access-Control-Request-Headers values: mixed lists (first: hypothesis favours the first
+#: branches of one_of), lists of names as browsers and scripts send them, the shared ones.
 acrh_values = st.one_of(
-    request_header_lists,
+    st.builds(lambda names, separator: separator.join(names), _mixed_names, _separators),
     st.builds(
         lambda names, separator: separator.join(names),
-        st.lists(
-            st.one_of(
-                header_names,
-                st.sampled_from(HEADER_NAMES).map(str.upper),
-                st.sampled_from(HEADER_NAMES).map(str.lower),
-                st.just(""),
-                st.text(max_size=10),
-            ),
-            max_size=6,
-        ),
-        st.sampled_from([",", ", ", " ,", ",\t", " , "]),
+        st.lists(_requested_names, min_size=1, max_size=6),
+        _separators,
     ),
+    request_header_lists,
 )
 
 
 @st.composite
 def preflights(
-    draw: st.DrawFn, examples: List[str]
+    draw: st.DrawFn, options: Dict[str, Any], examples: List[str], origin_kind: str = "any"
 ) -> Tuple[str, Optional[str], Optional[str], Optional[str], Optional[str]]:
-    """Requests aimed at the preflight path: mostly OPTIONS from an allowed origin."""
-    method = draw(st.sampled_from(["OPTIONS", "OPTIONS", "OPTIONS", "GET", "POST"]))
-    origin = draw(
-        st.one_of(st.sampled_from(examples), any_origins(examples))
-        if examples
-        else st.one_of(st.sampled_from(["https://a.example", "https://b.test:8080"]), st.none())
-    )
+    """Requests aimed at the preflight path, asking for a configured method, a variant of
+    one or anything else. ``origin_kind`` "any": mostly OPTIONS from an allowed Origin or
+    any non-empty one; "allowed": OPTIONS from an Origin the options allow; "none": mostly
+    OPTIONS without an Origin (absent or empty)."""
+    candidates = st.sampled_from(examples or ["https://a.example", "https://b.test:8080"])
+    if origin_kind == "allowed":
+        method, origin = "OPTIONS", draw(candidates)
+    else:
+        method = draw(st.sampled_from(["OPTIONS", "OPTIONS", "OPTIONS", "OPTIONS", "GET", "POST"]))
+        origin = draw(
+            st.sampled_from([None, ""])
+            if origin_kind == "none"
+            else st.one_of(candidates, candidates, present_origins(examples))
+        )
+    methods = st.sampled_from(sorted(Model(options).methods - {"*"}) or METHOD_NAMES)
+    variants = methods.flatmap(method_variants)
     return (
         method,
         origin,
-        draw(st.one_of(st.sampled_from(METHOD_NAMES), acrm_values)),
+        draw(st.one_of(methods, methods, variants, variants, acrm_values)),
         draw(acrh_values),
         draw(private_network_headers),
     )
+
+
+@st.composite
+def preflight_option_sets(draw: st.DrawFn) -> Tuple[Dict[str, Any], List[str]]:
+    """option_sets() that set the preflight options (methods, allow_headers, max_age) more
+    often than not."""
+    options, examples = draw(option_sets())
+    for name, strategy in (
+        ("methods", methods_options),
+        ("allow_headers", allow_headers_options),
+        ("max_age", max_age_options),
+    ):
+        if name not in options and draw(st.booleans()):
+            options[name] = draw(strategy)
+    return options, examples
 
 
 # ---------------------------------------------------------------------------------------
@@ -417,6 +521,7 @@ def test_rejected_origin_gets_nothing_that_grants_access(
     model, decision, headers = run(
         options, method, origin, request_method, request_headers, private_network
     )
+    event(f"origin rejected: {model.rejects(origin)}")
     if model.rejects(origin):
         leaked = [name for name in GRANTING if values(headers, name)]
         assert not leaked, f"rejected Origin {origin!r} got {decision.headers!r}"
@@ -469,6 +574,7 @@ def test_edits_of_an_allowed_origin_are_rejected_unless_allowed(
     origin = data.draw(edits(allowed), label="edited")
     _, _, headers = run(options, method, origin)
     acao = one(headers, ACAO)
+    event(f"edit allowed: {model.origin_allowed(origin)}, ACAO: {acao is not None}")
     if acao is not None and acao != "*":
         assert model.origin_allowed(origin), f"{origin!r} (from {allowed!r}) was echoed"
     if model.rejects(origin):
@@ -488,9 +594,7 @@ def test_an_origin_is_echoed_exactly_when_it_is_allowed(
     allowed Origin that can be echoed (visible ASCII, no comma, README difference 4) gets
     ACAO: itself, or '*' under send_wildcard."""
     options, examples = setup
-    origin = data.draw(any_origins(examples), label="origin")
-    assume(origin)
-    assert origin is not None
+    origin = data.draw(present_origins(examples), label="origin")
     model, _, headers = run(options, method, origin)
     acao = one(headers, ACAO)
     if acao is not None and acao != "*":
@@ -505,10 +609,28 @@ def test_an_origin_is_echoed_exactly_when_it_is_allowed(
 # INV-06: the vary flag
 
 
+@st.composite
+def vary_option_sets(draw: st.DrawFn) -> Tuple[Dict[str, Any], List[str]]:
+    """option_sets() with the options INV-06 turns on (origins '*' or not, send_wildcard,
+    always_send, vary_header) each set, or left to its default, with even odds."""
+    options, examples = draw(option_sets())
+    if draw(st.booleans()):
+        options["origins"] = draw(st.sampled_from(["*", ".*", ["*"]]))
+    for name in ("send_wildcard", "always_send", "vary_header"):
+        flag = draw(st.sampled_from([None, True, False]))
+        if flag is None:
+            options.pop(name, None)
+        else:
+            options[name] = flag
+    if is_rejected_combination(options):
+        options["supports_credentials"] = False
+    return options, examples
+
+
 @invariant("INV-06")
 @given(
     data=st.data(),
-    setup=option_sets(),
+    setup=vary_option_sets(),
     method=request_methods,
     request_method=request_method_headers,
 )
@@ -532,17 +654,16 @@ def test_vary_origin_flag_unless_everyone_gets_star(
 # INV-07, INV-08: preflights
 
 
-@invariant("INV-07")
-@given(data=st.data(), setup=option_sets())
-def test_preflight_headers_only_on_granted_preflights(
-    data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
+def check_preflight_headers(
+    model: Model,
+    method: str,
+    origin: Optional[str],
+    acrm: Optional[str],
+    decision: Decision,
+    headers: Dict[str, List[str]],
 ) -> None:
-    """ACAM, ACAH and ACMA appear only on OPTIONS with an ACRM that is a configured method
-    (upper-cased; any token for '*') from an allowed Origin; a granted preflight then has
-    ACAM listing the configured methods (the requested one for '*') and ACMA = max_age."""
-    options, examples = setup
-    method, origin, acrm, acrh, private_network = data.draw(preflights(examples))
-    model, decision, headers = run(options, method, origin, acrm, acrh, private_network)
+    """INV-07 for one request: preflight headers only on a granted preflight; there, ACAM
+    lists the configured methods (the requested one for '*') and ACMA is max_age."""
     preflight = method == "OPTIONS" and model.method_allowed(acrm)
     present = [name for name in PREFLIGHT_ONLY if values(headers, name)]
     if not (preflight and model.from_allowed_origin(origin)):
@@ -550,6 +671,7 @@ def test_preflight_headers_only_on_granted_preflights(
         return
     if not model.answers(origin):
         return
+    event("granted preflight")
     assert acrm is not None
     acam = one(headers, ACAM)
     assert acam is not None, "a granted preflight without ACAM"
@@ -560,17 +682,67 @@ def test_preflight_headers_only_on_granted_preflights(
     assert one(headers, ACMA) == model.max_age
 
 
-@invariant("INV-08")
-@given(data=st.data(), setup=option_sets())
-def test_allowed_headers_are_a_subset_of_the_requested_ones(
+@invariant("INV-07")
+@given(data=st.data(), setup=preflight_option_sets())
+def test_preflight_headers_only_on_granted_preflights(
     data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
 ) -> None:
-    """Each ACAH name is one of the ACRH names as sent, an HTTP token allowed by
-    allow_headers, and appears once ignoring case; on a granted preflight every requested
-    token name that allow_headers allows is in ACAH (ignoring case)."""
+    """ACAM, ACAH and ACMA appear only on OPTIONS with an ACRM that is a configured method
+    (upper-cased; any token for '*') from an allowed Origin; a granted preflight then has
+    ACAM listing the configured methods (the requested one for '*') and ACMA = max_age."""
     options, examples = setup
-    method, origin, acrm, acrh, private_network = data.draw(preflights(examples))
-    model, _, headers = run(options, method, origin, acrm, acrh, private_network)
+    method, origin, acrm, acrh, private_network = data.draw(preflights(options, examples))
+    model, decision, headers = run(options, method, origin, acrm, acrh, private_network)
+    check_preflight_headers(model, method, origin, acrm, decision, headers)
+
+
+@invariant("INV-07")
+@given(data=st.data(), setup=preflight_option_sets())
+def test_preflights_from_an_allowed_origin_are_granted_for_allowed_methods_only(
+    data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
+) -> None:
+    """From an allowed Origin, an OPTIONS request gets ACAM, ACAH or ACMA only if its ACRM
+    is a configured method (not a substring, not inside a non-token value; any token for
+    '*'), and then ACAM and ACMA are as configured."""
+    options, examples = setup
+    method, origin, acrm, acrh, private_network = data.draw(
+        preflights(options, examples, origin_kind="allowed")
+    )
+    model, decision, headers = run(options, method, origin, acrm, acrh, private_network)
+    event(f"ACRM allowed: {model.method_allowed(acrm)}")
+    check_preflight_headers(model, method, origin, acrm, decision, headers)
+
+
+@invariant("INV-07")
+@given(data=st.data(), setup=option_sets())
+def test_origin_less_options_get_preflight_headers_only_beside_always_send(
+    data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
+) -> None:
+    """An OPTIONS request with an ACRM but no Origin (absent or empty) is not a browser
+    preflight: it gets ACAM, ACAH or ACMA only beside the ACAO that always_send answers
+    (Flask-CORS's behaviour, INV-07), and only for an allowed method."""
+    options, examples = setup
+    method, origin, acrm, acrh, private_network = data.draw(
+        preflights(options, examples, origin_kind="none")
+    )
+    model, decision, headers = run(options, method, origin, acrm, acrh, private_network)
+    present = [name for name in PREFLIGHT_ONLY if values(headers, name)]
+    if present:
+        assert one(headers, ACAO) is not None, f"{present} without ACAO: {decision.headers!r}"
+        assert model.method_allowed(acrm), f"ACRM {acrm!r}: {decision.headers!r}"
+
+
+def check_allowed_headers(
+    model: Model,
+    method: str,
+    origin: Optional[str],
+    acrm: Optional[str],
+    acrh: Optional[str],
+    headers: Dict[str, List[str]],
+) -> None:
+    """INV-08 for one request: ACAH names are requested names as sent, tokens, allowed
+    by allow_headers, unique ignoring case; on a granted preflight, every requested token
+    name that allow_headers allows is there (README: "the allowed ones are echoed")."""
     acah = one(headers, ACAH)
     requested = split_list(acrh or "")
     granted = set()
@@ -588,7 +760,42 @@ def test_allowed_headers_are_a_subset_of_the_requested_ones(
             for name in requested
             if is_token(name) and model.allow_headers.allows(name)
         }
+        event(f"granted preflight, ACAH names: {min(len(expected), 2)}")
         assert granted == expected, f"ACAH {acah!r} for ACRH {acrh!r}"
+
+
+@invariant("INV-08")
+@given(data=st.data(), setup=preflight_option_sets())
+def test_allowed_headers_are_a_subset_of_the_requested_ones(
+    data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
+) -> None:
+    """For any request, each ACAH name is one of the ACRH names as sent, an HTTP token
+    allowed by allow_headers, and appears once ignoring case."""
+    options, examples = setup
+    method, origin, acrm, acrh, private_network = data.draw(preflights(options, examples))
+    model, _, headers = run(options, method, origin, acrm, acrh, private_network)
+    check_allowed_headers(model, method, origin, acrm, acrh, headers)
+
+
+@invariant("INV-08")
+@given(data=st.data(), setup=preflight_option_sets())
+def test_allowed_headers_on_preflights_from_an_allowed_origin(
+    data: st.DataObject, setup: Tuple[Dict[str, Any], List[str]]
+) -> None:
+    """On preflights from an allowed Origin, with lists mixing names, differently-cased
+    copies, non-tokens and empty elements, ACAH holds requested tokens allowed by
+    allow_headers, as sent, once each ignoring case."""
+    options, examples = setup
+    _, origin, acrm, acrh, private_network = data.draw(
+        preflights(options, examples, origin_kind="allowed")
+    )
+    model = Model(options)
+    acrm = data.draw(
+        st.sampled_from(sorted(model.methods - {"*"}) or ["GET"]) | st.just(acrm),
+        label="ACRM",
+    )
+    _, _, headers = run(options, "OPTIONS", origin, acrm, acrh, private_network)
+    check_allowed_headers(model, "OPTIONS", origin, acrm, acrh, headers)
 
 
 # ---------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, request
+from werkzeug.datastructures import Headers
 
 from .core import ACL_ORIGIN, CONFIG_OPTIONS
 from .options import (
@@ -32,23 +33,53 @@ FROM_EXCEPTION_KEY = "flask_cors.from_exception"
 
 _MISSING = object()
 
+
+def _fingerprint(config: Dict[str, Any], tracked: Tuple[str, ...]) -> Tuple[Any, ...]:
+    """What must stay the same for a compiled table to still describe ``config``, cheap
+    enough to check on every request: the values of the CORS_* keys it had (replaced or
+    deleted), its size and its last key (a key added, even as another is deleted, goes
+    last in a dict)."""
+    last = next(reversed(config), None)
+    if tracked:
+        return (len(config), last, *map(config.get, tracked))
+    return (len(config), last)
+
+
 Rule = Tuple[PathPattern, Policy]
 
 
-class ResourceTable:
-    """Resource patterns, most specific first, each with its compiled policy."""
+#: Most distinct paths (or request shapes) whose answer is remembered; past it the memory
+#: starts afresh, so hostile input costs a lookup miss, never unbounded memory.
+CACHE_SIZE = 1024
+#: Longest key remembered; longer requests are answered without being cached.
+CACHEABLE_LENGTH = 2048
 
-    __slots__ = ("rules",)
+
+class ResourceTable:
+    """Resource patterns, most specific first, each with its compiled policy.
+
+    The rule for a path is found once and remembered (up to ``CACHE_SIZE`` paths), so
+    the per-request cost does not grow with the number of resources.
+    """
+
+    __slots__ = ("rules", "_by_path")
 
     def __init__(self, rules: Tuple[Rule, ...]):
         self.rules = rules
+        self._by_path: Dict[str, Optional[Rule]] = {}
 
     def match(self, path: str) -> Optional[Rule]:
         """The most specific rule whose pattern matches ``path``, if any."""
-        for rule in self.rules:
-            if rule[0].matches(path):
-                return rule
-        return None
+        try:
+            return self._by_path[path]
+        except KeyError:
+            pass
+        found = next((rule for rule in self.rules if rule[0].matches(path)), None)
+        if len(path) <= CACHEABLE_LENGTH:
+            if len(self._by_path) >= CACHE_SIZE:
+                self._by_path.clear()
+            self._by_path[path] = found
+        return found
 
 
 class PolicySource:
@@ -62,7 +93,7 @@ class PolicySource:
         self.layers = layers
         self.label = label
         self.with_resources = with_resources
-        self._compiled: Dict[int, Tuple[Any, Tuple[Any, ...], ResourceTable]] = {}
+        self._compiled: Dict[int, Tuple[Any, Tuple[str, ...], Tuple[Any, ...], ResourceTable]] = {}
         self._warned: Set[str] = set()
 
     def validate(self) -> None:
@@ -72,15 +103,15 @@ class PolicySource:
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
         config = app.config
-        snapshot = tuple([config.get(key, _MISSING) for key in CONFIG_OPTIONS])
         entry = self._compiled.get(id(app))
-        if entry is not None and entry[0]() is app and _same(entry[1], snapshot):
-            return entry[2]
+        if entry is not None and entry[2] == _fingerprint(config, entry[1]) and entry[0]() is app:
+            return entry[3]
         table = self.compile(config)
         # Forget apps that no longer exist (test suites create many) before remembering this one.
-        for key in [key for key, (ref, _, _) in self._compiled.items() if ref() is None]:
+        for key in [key for key, entry in self._compiled.items() if entry[0]() is None]:
             del self._compiled[key]
-        self._compiled[id(app)] = (weakref.ref(app), snapshot, table)
+        tracked = tuple(key for key in CONFIG_OPTIONS if key in config)
+        self._compiled[id(app)] = (weakref.ref(app), tracked, _fingerprint(config, tracked), table)
         return table
 
     def compile(self, config: Mapping[str, Any]) -> ResourceTable:
@@ -111,51 +142,102 @@ class PolicySource:
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))
 
 
-def _same(old: Tuple[Any, ...], new: Tuple[Any, ...]) -> bool:
-    return all(a is b for a, b in zip(old, new))
-
-
-def apply_policy(policy: Policy, response: Response) -> Response:
-    """Add the policy's answer for the current request to ``response``.
+def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any]) -> Response:
+    """Add the policy's answer to the request described by the WSGI ``environ`` to
+    ``response``.
 
     A response that already carries Access-Control-Allow-Origin was answered by the view
     itself and is left alone; no header is ever added twice.
     """
     headers = response.headers
-    environ = request.environ
-    if ACL_ORIGIN in headers:
+    fast = type(headers) is Headers and type(getattr(headers, "_list", None)) is list
+    raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
+    # One pass over what the view set; werkzeug's own lookups raise and catch KeyError.
+    present = None
+    vary: List[str] = []
+    for name, value in raw:
+        initial = name[0]
+        if initial in "aA":
+            present = present or set()
+            present.add(name.lower())
+        elif initial in "vV" and name.lower() == "vary":
+            vary.append(value)
+    if present and "access-control-allow-origin" in present:
         LOG.debug(
             "CORS view-set-cors: %s %r already has %s; left alone",
-            request.method,
-            request.path,
+            environ.get("REQUEST_METHOD"),
+            environ.get("PATH_INFO"),
             ACL_ORIGIN,
         )
         return response
-    decision = decide(
+    decision = decide_cached(
         policy,
-        request.method,
+        environ.get("REQUEST_METHOD", "GET").upper(),
         environ.get("HTTP_ORIGIN"),
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
     )
-    for name, value in decision.headers:
-        if name not in headers:
-            headers[name] = value
+    # Every value a decision holds is a token list, digits, 'true', a configured origin
+    # validated at setup or an Origin checked to be visible ASCII, so werkzeug's per-add
+    # validation is skipped by appending to its list of (name, value) pairs.
+    add = raw.append if fast else _adder(headers)
+    for item in decision.headers:
+        if not present or item[0].lower() not in present:
+            add(item)
     if decision.vary_origin:
-        merge_vary_origin(headers)
+        if not vary:
+            add(_VARY_ORIGIN)
+        else:
+            merged = merge_vary_origin(vary)
+            if merged is not None:
+                headers["Vary"] = merged
     if LOG.isEnabledFor(logging.DEBUG):
         _log_decision(decision, environ)
     return response
 
 
-def merge_vary_origin(headers: Any) -> None:
-    """Add ``Origin`` to Vary as one merged token list; ``Vary: *`` is left alone."""
-    existing = [value.strip() for value in headers.getlist("Vary") if value.strip()]
+_VARY_ORIGIN = ("Vary", "Origin")
+
+
+def _adder(headers: Any) -> Callable[[Tuple[str, str]], None]:
+    return lambda item: headers.add(*item)
+
+
+def decide_cached(
+    policy: Policy,
+    method: str,
+    origin: Optional[str],
+    request_method: Optional[str],
+    request_headers: Optional[str],
+    request_private_network: Optional[str],
+) -> Decision:
+    """``decide``, remembered per policy for up to ``CACHE_SIZE`` request shapes: the
+    answer is a pure function of these values, and browsers repeat them."""
+    key = (method, origin, request_method, request_headers, request_private_network)
+    cache = policy.decisions
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    decision = decide(
+        policy, method, origin, request_method, request_headers, request_private_network
+    )
+    if sum(len(part) for part in key if part) <= CACHEABLE_LENGTH:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = decision
+    return decision
+
+
+def merge_vary_origin(values: List[str]) -> Optional[str]:
+    """The Vary value with ``Origin`` merged into the view's ``values`` as one token list,
+    or None when nothing must change (Origin already there, or ``Vary: *``)."""
+    existing = [value.strip() for value in values if value.strip()]
     tokens = {token.strip().lower() for value in existing for token in value.split(",")}
     if "*" in tokens or "origin" in tokens:
-        return
-    headers["Vary"] = ", ".join(existing + ["Origin"])
+        return None
+    return ", ".join([*existing, "Origin"])
 
 
 def _log_decision(decision: Decision, environ: Mapping[str, Any]) -> None:
@@ -170,15 +252,59 @@ def _log_decision(decision: Decision, environ: Mapping[str, Any]) -> None:
     )
 
 
-def mark_exception_responses(app: Flask) -> None:
-    """Make Flask record, per request, that the response comes from an exception handler
-    (abort(), routing errors, unhandled errors), which ``intercept_exceptions`` governs."""
-    state: MutableMapping[str, Any] = app.extensions.setdefault("cors", {})
-    if state.get("marks_exceptions"):
+def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
+    """Attach ``source`` to ``app``, once per app hooking Flask where CORS needs it.
+
+    Sources are listed in ``app.extensions["cors"]["sources"]``. An app-wide source
+    answers from ``app.process_response``, after every ``after_request`` function
+    (blueprints' CORS and the decorator included), the most recently added first. Flask
+    is also made to record, per request, that a response comes from an exception
+    handler (abort(), routing errors, unhandled errors), which ``intercept_exceptions``
+    governs.
+    """
+    state: MutableMapping[str, Any] = app.extensions.setdefault(
+        "cors", {"sources": [], "app_wide": []}
+    )
+    if source not in state["sources"]:
+        state["sources"].append(source)
+        if app_wide:
+            state["app_wide"].insert(0, source)
+    if state.get("hooked"):
         return
-    state["marks_exceptions"] = True
+    state["hooked"] = True
     for name in ("handle_user_exception", "handle_exception"):
         setattr(app, name, _marking(getattr(app, name)))
+    app.process_response = _answering(app, app.process_response, state["app_wide"])  # type: ignore[method-assign]
+
+
+def answer(source: PolicySource, app: Flask, response: Response) -> Response:
+    """The CORS answer of ``source`` to the current request, unless another one gave it."""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    environ = current.environ
+    if environ.get(HANDLED_KEY):
+        return response
+    rule = source.table(app).match(current.path)
+    if rule is None:
+        LOG.debug("CORS resource-not-matched: %r", current.path)
+        return response
+    pattern, policy = rule
+    if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
+        LOG.debug("CORS exception-not-intercepted: %r (resource %r)", current.path, pattern.source)
+        return response
+    environ[HANDLED_KEY] = True
+    return apply_policy(policy, response, environ)
+
+
+def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:
+    # A wrapper rather than an after_request function: Flask's dispatch of those costs
+    # about as much as the whole CORS answer.
+    def answered(response: Response) -> Response:
+        response = process_response(response)
+        for source in sources:
+            response = answer(source, app, response)
+        return response
+
+    return answered
 
 
 def _marking(handler: Any) -> Any:

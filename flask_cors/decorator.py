@@ -46,24 +46,26 @@ def cross_origin(*args: Any, **kwargs: Any) -> Any:
 
     def decorator(view: F) -> F:
         def wrapped_view(*view_args: Any, **view_kwargs: Any) -> Response:
-            policy = source.table(current_app._get_current_object()).rules[0][1]  # type: ignore[attr-defined]
-            if answers_options and request.method == "OPTIONS":
-                response: Response = current_app.make_default_options_response()
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            environ = request._get_current_object().environ  # type: ignore[attr-defined]
+            policy = source.table(app).rules[0][1]
+            if answers_options and environ.get("REQUEST_METHOD", "GET").upper() == "OPTIONS":
+                response: Response = app.make_default_options_response()
                 if not policy.automatic_options:
                     return response
             else:
-                request.environ[HANDLED_KEY] = True
+                environ[HANDLED_KEY] = True
                 try:
-                    rv = current_app.ensure_sync(view)(*view_args, **view_kwargs)
+                    rv = app.ensure_sync(view)(*view_args, **view_kwargs)
                 except Exception:
                     if policy.intercept_exceptions:
                         after_this_request(
-                            lambda error_response: apply_policy(policy, error_response)
+                            lambda error_response: apply_policy(policy, error_response, environ)
                         )
                     raise
-                response = current_app.make_response(rv)
-            request.environ[HANDLED_KEY] = True
-            return apply_policy(policy, response)
+                response = app.make_response(rv)
+            environ[HANDLED_KEY] = True
+            return apply_policy(policy, response, environ)
 
         update_wrapper(wrapped_view, view)
         if answers_options:

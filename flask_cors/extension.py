@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union, cast
+from typing import Any, Callable, Optional, Union, cast
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
-from .binding import (
-    FROM_EXCEPTION_KEY,
-    HANDLED_KEY,
-    LOG,
-    PolicySource,
-    apply_policy,
-    mark_exception_responses,
-)
+from .binding import PolicySource, answer, register
 from .options import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
 
 
@@ -51,36 +44,24 @@ class CORS:
         if isinstance(app, Blueprint):
             source.validate()
             app.record_once(lambda state: _on_blueprint_registered(state, source))
+            app.after_request(_blueprint_hook(source))
         elif isinstance(app, Flask):
             source.table(app)
-            mark_exception_responses(app)
+            register(app, source, app_wide=True)
         else:
             raise TypeError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
-        app.after_request(_after_request_hook(source))
 
 
 def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -> None:
     app = cast(Flask, state.app)
     source.table(app)  # the app's CORS_* config as it is now fails here, at setup
-    mark_exception_responses(app)
+    register(app, source, app_wide=False)
 
 
-def _after_request_hook(source: PolicySource) -> Any:
+def _blueprint_hook(source: PolicySource) -> Callable[[Response], Response]:
+    """A blueprint's after_request function: it answers for whichever app is serving."""
+
     def add_cors_headers(response: Response) -> Response:
-        environ = request.environ
-        if environ.get(HANDLED_KEY):
-            return response
-        rule = source.table(current_app._get_current_object()).match(request.path)  # type: ignore[attr-defined]
-        if rule is None:
-            LOG.debug("CORS resource-not-matched: %r", request.path)
-            return response
-        pattern, policy = rule
-        if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
-            LOG.debug(
-                "CORS exception-not-intercepted: %r (resource %r)", request.path, pattern.source
-            )
-            return response
-        environ[HANDLED_KEY] = True
-        return apply_policy(policy, response)
+        return answer(source, current_app._get_current_object(), response)  # type: ignore[attr-defined]
 
     return add_cors_headers

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Pattern, Tuple
+from typing import Dict, List, Optional, Pattern, Tuple
 
 #: A configured string containing any of these is a regular expression, otherwise a
 #: literal. This is Flask-CORS's documented rule, kept so existing configurations mean
@@ -68,10 +68,13 @@ class NameMatcher:
     """Matches case-insensitive names (origins, header names) against a configuration.
 
     Literals are compared case-insensitively through one set lookup; regexes must match
-    the whole value (``fullmatch``), never just a prefix or a substring.
+    the whole value (``fullmatch``), never just a prefix or a substring. Regexes sharing
+    the same flags are joined into one alternation, so a hundred of them cost one match
+    call; any regex whose meaning could change inside an alternation (backreferences,
+    conditionals, inline global flags) is kept on its own.
     """
 
-    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "notes")
+    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "matchers", "notes")
 
     def __init__(
         self,
@@ -85,6 +88,7 @@ class NameMatcher:
         self.configured_literals = literals
         self.literals = frozenset(literal.lower() for literal in literals)
         self.patterns = patterns
+        self.matchers = _combine(patterns)
         #: Warnings about risky but legal entries, logged once when a policy uses them.
         self.notes = notes
 
@@ -95,7 +99,32 @@ class NameMatcher:
             return True
         if value.lower() in self.literals:
             return True
-        return any(pattern.fullmatch(value) for pattern in self.patterns)
+        return any(matcher.fullmatch(value) for matcher in self.matchers)
+
+
+_NOT_COMBINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux]+\)")
+
+
+def _combine(patterns: Tuple[Pattern[str], ...]) -> Tuple[Pattern[str], ...]:
+    """The patterns as few alternations as keeps each one's meaning under fullmatch."""
+    alone: List[Pattern[str]] = []
+    by_flags: Dict[int, List[Pattern[str]]] = {}
+    for pattern in patterns:
+        # In verbose mode a '#' comment would swallow the closing parenthesis.
+        if _NOT_COMBINABLE.search(pattern.pattern) or pattern.flags & re.VERBOSE:
+            alone.append(pattern)
+        else:
+            by_flags.setdefault(pattern.flags, []).append(pattern)
+    combined: List[Pattern[str]] = []
+    for flags, group in by_flags.items():
+        if len(group) == 1:
+            combined.append(group[0])
+            continue
+        try:
+            combined.append(re.compile("|".join(f"(?:{p.pattern})" for p in group), flags))
+        except re.error:  # e.g. the same group name in two patterns
+            combined.extend(group)
+    return tuple(combined + alone)
 
 
 class PathPattern:

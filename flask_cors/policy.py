@@ -66,6 +66,10 @@ class Policy:
     max_age_value: Optional[str] = field(init=False, repr=False)
     no_origin_value: Optional[str] = field(init=False, repr=False)
     vary_origin: bool = field(init=False, repr=False)
+    #: Decisions already taken, by request shape (see binding.decide_cached).
+    decisions: Dict[Tuple[Optional[str], ...], Decision] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         derived = {

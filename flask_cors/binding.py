@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from typing import Any, Callable, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
@@ -181,27 +181,23 @@ def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any])
     # Every value a decision holds is a token list, digits, 'true', a configured origin
     # validated at setup or an Origin checked to be visible ASCII, so werkzeug's per-add
     # validation is skipped by appending to its list of (name, value) pairs.
-    add = raw.append if fast else _adder(headers)
-    for item in decision.headers:
-        if not present or item[0].lower() not in present:
-            add(item)
-    if decision.vary_origin:
-        if not vary:
-            add(_VARY_ORIGIN)
+    if present is None and not vary:  # the usual case: nothing to merge or to keep
+        if fast:
+            raw.extend(decision.all_headers)
         else:
+            for name, value in decision.all_headers:
+                headers.add(name, value)
+    else:
+        for name, value in decision.headers:
+            if not present or name.lower() not in present:
+                headers.add(name, value)
+        if decision.vary_origin:
             merged = merge_vary_origin(vary)
             if merged is not None:
                 headers["Vary"] = merged
     if LOG.isEnabledFor(logging.DEBUG):
         _log_decision(decision, environ)
     return response
-
-
-_VARY_ORIGIN = ("Vary", "Origin")
-
-
-def _adder(headers: Any) -> Callable[[Tuple[str, str]], None]:
-    return lambda item: headers.add(*item)
 
 
 def decide_cached(
@@ -265,10 +261,9 @@ def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
     state: MutableMapping[str, Any] = app.extensions.setdefault(
         "cors", {"sources": [], "app_wide": []}
     )
-    if source not in state["sources"]:
-        state["sources"].append(source)
-        if app_wide:
-            state["app_wide"].insert(0, source)
+    state["sources"].append(source)
+    if app_wide:
+        state["app_wide"].insert(0, source)
     if state.get("hooked"):
         return
     state["hooked"] = True

@@ -71,8 +71,8 @@ def _items(value: Any, where: str, allow_patterns: bool) -> List[Any]:
                 raise TypeError(f"{where}: regex {item.pattern!r} must be a str pattern")
             items.append(item)
         elif isinstance(item, str):
-            if allow_patterns and looks_like_regex(item):
-                items.append(item)
+            if (allow_patterns and looks_like_regex(item)) or "," not in item:
+                items.append(item.strip(_BLANKS))  # the same object when nothing is stripped
             else:
                 items.extend(part.strip(_BLANKS) for part in item.split(","))
         else:

@@ -86,7 +86,7 @@ class NameMatcher:
         self.wildcard = wildcard
         #: Literals as configured, in order (for display and for always_send).
         self.configured_literals = literals
-        self.literals = frozenset(literal.lower() for literal in literals)
+        self.literals = frozenset(map(_lowered, literals))
         self.patterns = patterns
         self.matchers = _combine(patterns)
         #: Warnings about risky but legal entries, logged once when a policy uses them.
@@ -100,6 +100,13 @@ class NameMatcher:
         if value.lower() in self.literals:
             return True
         return any(matcher.fullmatch(value) for matcher in self.matchers)
+
+
+def _lowered(text: str) -> str:
+    """``text.lower()``, but the same object when nothing changes, so that a large
+    allow-list is held once, not twice."""
+    lowered = text.lower()
+    return text if lowered == text else lowered
 
 
 _NOT_COMBINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux]+\)")

@@ -38,6 +38,9 @@ class Decision(NamedTuple):
     reasons: Tuple[str, ...]
     #: Requested header names that were refused (preflights only).
     refused_headers: Tuple[str, ...] = ()
+    #: ``headers``, plus ``Vary: Origin`` when ``vary_origin``: all a response that has
+    #: neither CORS headers nor a Vary of its own needs.
+    all_headers: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,18 +124,18 @@ def decide(
     if not origin:
         value = policy.no_origin_value
         if value is None:
-            return Decision((), vary, (NO_ORIGIN,))
+            return _decision((), vary, (NO_ORIGIN,))
         reasons: List[str] = [NO_ORIGIN_ALWAYS_SEND]
     elif policy.origins.wildcard and policy.send_wildcard:
         value = "*"
         reasons = [ORIGIN_ALLOWED]
     elif not is_reflectable_origin(origin):
-        return Decision((), vary, (ORIGIN_INVALID,))
+        return _decision((), vary, (ORIGIN_INVALID,))
     elif policy.origins.matches(origin):
         value = origin
         reasons = [ORIGIN_ALLOWED]
     else:
-        return Decision((), vary, (ORIGIN_NOT_ALLOWED,))
+        return _decision((), vary, (ORIGIN_NOT_ALLOWED,))
 
     headers: List[Tuple[str, str]] = [(ACL_ORIGIN, value)]
     if policy.expose_value is not None:
@@ -159,7 +162,18 @@ def decide(
                 reasons.append(HEADER_NOT_ALLOWED)
         else:
             reasons.append(METHOD_NOT_ALLOWED)
-    return Decision(tuple(headers), vary, tuple(reasons), refused)
+    return _decision(tuple(headers), vary, tuple(reasons), refused)
+
+
+def _decision(
+    headers: Tuple[Tuple[str, str], ...],
+    vary: bool,
+    reasons: Tuple[str, ...],
+    refused: Tuple[str, ...] = (),
+) -> Decision:
+    return Decision(
+        headers, vary, reasons, refused, (*headers, ("Vary", "Origin")) if vary else headers
+    )
 
 
 def _allowed_headers(

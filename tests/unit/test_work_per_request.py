@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, List
+from typing import Any, List, Optional
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.datastructures import Headers
 
 import flask_cors.binding
 from flask_cors import CORS
@@ -132,3 +133,32 @@ def test_oversized_requests_are_answered_but_not_remembered() -> None:
     table = next(iter(app.extensions["cors"]["sources"])).table(app)
     assert long_path not in table._by_path
     assert table.rules[0][1].decisions == {}
+
+
+class _OwnHeaders(Headers):
+    """A headers class of the app's own, as some libraries install."""
+
+
+@pytest.mark.parametrize("view_vary", [None, "Accept"])
+def test_headers_of_another_class_get_the_same_answer(view_vary: Optional[str]) -> None:
+    """The fast path appends to werkzeug's own list; any other headers object goes
+    through its public methods and ends with the same headers."""
+    app = app_with(origins=["https://app.example"], expose_headers=["X-Total"])
+
+    @app.after_request
+    def swap_headers(response: Response) -> Response:
+        response.headers = _OwnHeaders(response.headers)
+        return response
+
+    @app.route("/own")
+    def own() -> Response:
+        response = Response("ok")
+        if view_vary:
+            response.headers["Vary"] = view_vary
+        return response
+
+    response = app.test_client().get("/own", headers=ORIGIN)
+    assert response.headers.getlist("Access-Control-Allow-Origin") == ["https://app.example"]
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
+    expected_vary = "Accept, Origin" if view_vary else "Origin"
+    assert response.headers.getlist("Vary") == [expected_vary]

@@ -139,23 +139,16 @@ def call(app: Any, env: Environ) -> None:
         close()
 
 
-def batch_size(app: Any, env: Environ, target: float = 0.04) -> int:
-    """Requests per batch so that one batch takes about ``target`` seconds."""
-    start = time.perf_counter()
-    count = 0
-    while time.perf_counter() - start < target / 4:
-        call(app, env)
-        count += 1
-    return max(1, count * 4)
+def measure(options: Dict[str, Any], env: Environ, rounds: int, size: int = 20) -> Dict[str, float]:
+    """Median per-request time of both apps and the median of per-round ratios.
 
-
-def measure(options: Dict[str, Any], env: Environ, rounds: int) -> Dict[str, float]:
-    """Median per-request time of both apps and the median of per-round ratios."""
+    Rounds are short (``size`` requests per app) and alternate which app goes first, so
+    both apps see the same machine state; the median ratio shrugs off the rounds a
+    noisy neighbour disturbed."""
     bare, cors = build_app(None), build_app(options)
     for app in (bare, cors):  # warm up: first-request work, caches
-        for _ in range(50):
+        for _ in range(200):
             call(app, env)
-    size = min(batch_size(bare, env), batch_size(cors, env))
     bare_times: List[float] = []
     cors_times: List[float] = []
     gc.disable()
@@ -176,6 +169,7 @@ def measure(options: Dict[str, Any], env: Environ, rounds: int) -> Dict[str, flo
         "bare_us": statistics.median(bare_times) * 1e6,
         "cors_us": statistics.median(cors_times) * 1e6,
         "ratio": statistics.median(ratios),
+        "rounds": rounds,
         "batch": size,
     }
 
@@ -354,10 +348,10 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="measure the importable flask_cors, print JSON")
-    run_parser.add_argument("--rounds", type=int, default=21)
+    run_parser.add_argument("--rounds", type=int, default=301)
     run_parser.add_argument("--full", action="store_true", help="also the plot's extra points")
     compare_parser = commands.add_parser("compare", help="this project and Flask-CORS 6, one table")
-    compare_parser.add_argument("--rounds", type=int, default=21)
+    compare_parser.add_argument("--rounds", type=int, default=301)
     compare_parser.add_argument("--out", type=Path, default=Path("reports/bench"))
     compare_parser.add_argument("--upstream-env", type=Path, default=Path(".tox/bench-flask-cors"))
     args = parser.parse_args(list(argv) if argv is not None else None)

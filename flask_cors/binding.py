@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, request
@@ -85,15 +84,15 @@ class ResourceTable:
 class PolicySource:
     """Option layers given in code, compiled together with an app's ``CORS_*`` config.
 
-    The compiled table is cached per app and rebuilt only when a ``CORS_*`` value of that
-    app's config is replaced, so configuring an app after decorating its views works.
+    The compiled table is kept in the app's ``extensions["cors"]["tables"]`` (so it lives
+    and dies with the app) and rebuilt only when that app's ``CORS_*`` config changes, so
+    configuring an app after decorating its views works.
     """
 
     def __init__(self, layers: List[Layer], label: str, with_resources: bool):
         self.layers = layers
         self.label = label
         self.with_resources = with_resources
-        self._compiled: Dict[int, Tuple[Any, Tuple[str, ...], Tuple[Any, ...], ResourceTable]] = {}
         self._warned: Set[str] = set()
 
     def validate(self) -> None:
@@ -103,15 +102,12 @@ class PolicySource:
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
         config = app.config
-        entry = self._compiled.get(id(app))
-        if entry is not None and entry[2] == _fingerprint(config, entry[1]) and entry[0]() is app:
-            return entry[3]
+        entry = app.extensions["cors"]["tables"].get(self) if "cors" in app.extensions else None
+        if entry is not None and entry[1] == _fingerprint(config, entry[0]):
+            return entry[2]  # type: ignore[no-any-return]
         table = self.compile(config)
-        # Forget apps that no longer exist (test suites create many) before remembering this one.
-        for key in [key for key, entry in self._compiled.items() if entry[0]() is None]:
-            del self._compiled[key]
         tracked = tuple(key for key in CONFIG_OPTIONS if key in config)
-        self._compiled[id(app)] = (weakref.ref(app), tracked, _fingerprint(config, tracked), table)
+        cors_state(app)["tables"][self] = (tracked, _fingerprint(config, tracked), table)
         return table
 
     def compile(self, config: Mapping[str, Any]) -> ResourceTable:
@@ -158,8 +154,10 @@ def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any])
     for name, value in raw:
         initial = name[0]
         if initial in "aA":
-            present = present or set()
-            present.add(name.lower())
+            lowered = name.lower()
+            if lowered.startswith("access-control-"):
+                present = present or set()
+                present.add(lowered)
         elif initial in "vV" and name.lower() == "vary":
             vary.append(value)
     if present and "access-control-allow-origin" in present:
@@ -248,6 +246,15 @@ def _log_decision(decision: Decision, environ: Mapping[str, Any]) -> None:
     )
 
 
+def cors_state(app: Flask) -> MutableMapping[str, Any]:
+    """This package's bookkeeping in ``app.extensions["cors"]``: the sources attached to
+    the app, the app-wide ones in answering order, and compiled tables by source."""
+    state: MutableMapping[str, Any] = app.extensions.setdefault(
+        "cors", {"sources": [], "app_wide": [], "tables": {}}
+    )
+    return state
+
+
 def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
     """Attach ``source`` to ``app``, once per app hooking Flask where CORS needs it.
 
@@ -258,9 +265,7 @@ def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
     handler (abort(), routing errors, unhandled errors), which ``intercept_exceptions``
     governs.
     """
-    state: MutableMapping[str, Any] = app.extensions.setdefault(
-        "cors", {"sources": [], "app_wide": []}
-    )
+    state = cors_state(app)
     state["sources"].append(source)
     if app_wide:
         state["app_wide"].insert(0, source)

@@ -315,6 +315,7 @@ def table(ours: Dict[str, Any], theirs: Dict[str, Any]) -> str:
 def plot(ours: Dict[str, Any], theirs: Dict[str, Any], path: Path) -> None:
     """Overhead against the number of origins and of resources, both implementations."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -334,6 +335,11 @@ def plot(ours: Dict[str, Any], theirs: Dict[str, Any], path: Path) -> None:
             )  # fmt: skip
         axis.set_xscale("log")
         axis.set_yscale("log")
+        highest = max(row["ratio"] for report in (ours, theirs) for row in report["results"]
+                      if row["group"] == group)  # fmt: skip
+        axis.set_yticks([t for t in (1, 1.25, 1.5, 2, 3, 5, 10, 20, 50) if t <= highest * 1.2])
+        axis.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axis.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         axis.axhline(1.0, color="grey", linewidth=0.8)
         axis.set_xlabel(xlabel)
         axis.set_ylabel("time per request, CORS / bare Flask")
@@ -354,7 +360,14 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     compare_parser.add_argument("--rounds", type=int, default=301)
     compare_parser.add_argument("--out", type=Path, default=Path("reports/bench"))
     compare_parser.add_argument("--upstream-env", type=Path, default=Path(".tox/bench-flask-cors"))
+    plot_parser = commands.add_parser("plot", help="table and plot again from a compare's data")
+    plot_parser.add_argument("--out", type=Path, default=Path("reports/bench"))
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command == "plot":
+        ours, theirs = json.loads((args.out / "bench.json").read_text())
+        print(table(ours, theirs))
+        plot(ours, theirs, args.out / "overhead.png")
+        return 0
     if args.command == "run":
         print(json.dumps(run(args.rounds, args.full)))
         return 0

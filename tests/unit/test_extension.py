@@ -865,3 +865,23 @@ def test_head_gets_the_same_cors_headers_as_get(
 
     assert observed("GET") == expected
     assert observed("HEAD") == expected
+
+
+def test_an_after_request_function_setting_its_own_acao_is_respected() -> None:
+    """The app-wide extension answers after every after_request function, whatever the
+    order they were registered in, so a hook's own CORS answer is left alone."""
+    app = Flask(__name__)
+    CORS(app)
+
+    @app.after_request
+    def own_cors(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "https://hook.example"
+        return response
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    response = app.test_client().get("/", headers={"Origin": "https://a.example"})
+    assert response.headers.getlist("Access-Control-Allow-Origin") == ["https://hook.example"]
+    assert "Vary" not in response.headers

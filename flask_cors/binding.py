@@ -30,8 +30,6 @@ HANDLED_KEY = "flask_cors.handled"
 #: WSGI environ key set when Flask turns an exception into the response.
 FROM_EXCEPTION_KEY = "flask_cors.from_exception"
 
-_MISSING = object()
-
 
 def _fingerprint(config: Dict[str, Any], tracked: Tuple[str, ...]) -> Tuple[Any, ...]:
     """What must stay the same for a compiled table to still describe ``config``, cheap
@@ -74,11 +72,17 @@ class ResourceTable:
         except KeyError:
             pass
         found = next((rule for rule in self.rules if rule[0].matches(path)), None)
-        if len(path) <= CACHEABLE_LENGTH:
-            if len(self._by_path) >= CACHE_SIZE:
-                self._by_path.clear()
-            self._by_path[path] = found
+        _remember(self._by_path, path, found, len(path))
         return found
+
+
+def _remember(cache: Dict[Any, Any], key: Any, value: Any, size: int) -> None:
+    """Keep ``value`` under ``key`` unless the key is over ``CACHEABLE_LENGTH``; a full
+    cache starts afresh, so memory stays bounded whatever requests come in."""
+    if size <= CACHEABLE_LENGTH:
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[key] = value
 
 
 class PolicySource:
@@ -217,10 +221,7 @@ def decide_cached(
     decision = decide(
         policy, method, origin, request_method, request_headers, request_private_network
     )
-    if sum(len(part) for part in key if part) <= CACHEABLE_LENGTH:
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()
-        cache[key] = decision
+    _remember(cache, key, decision, sum(len(part) for part in key if part))
     return decision
 
 

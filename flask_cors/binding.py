@@ -50,6 +50,10 @@ Rule = Tuple[PathPattern, Policy]
 CACHE_SIZE = 1024
 #: Longest key remembered; longer requests are answered without being cached.
 CACHEABLE_LENGTH = 2048
+#: Most characters of one request value written to a log record, and most names of a
+#: list, so that hostile requests cannot turn into huge log lines.
+LOGGED_LENGTH = 200
+LOGGED_NAMES = 10
 
 
 class ResourceTable:
@@ -166,9 +170,9 @@ def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any])
             vary.append(value)
     if present and "access-control-allow-origin" in present:
         LOG.debug(
-            "CORS view-set-cors: %s %r already has %s; left alone",
-            environ.get("REQUEST_METHOD"),
-            environ.get("PATH_INFO"),
+            "CORS view-set-cors: %s %s already has %s; left alone",
+            shown(environ.get("REQUEST_METHOD")),
+            shown(environ.get("PATH_INFO")),
             ACL_ORIGIN,
         )
         return response
@@ -235,15 +239,31 @@ def merge_vary_origin(values: List[str]) -> Optional[str]:
     return ", ".join([*existing, "Origin"])
 
 
+def shown(value: Optional[str]) -> str:
+    """A request value as written to logs: ``repr``-escaped, so no raw CR, LF or other
+    control character reaches a log line, and clipped to ``LOGGED_LENGTH`` characters."""
+    if value is None or len(value) <= LOGGED_LENGTH:
+        return repr(value)
+    return f"{value[:LOGGED_LENGTH]!r}... ({len(value)} characters)"
+
+
+def _shown_names(names: Tuple[str, ...]) -> str:
+    listed = ", ".join(map(shown, names[:LOGGED_NAMES]))
+    more = len(names) - LOGGED_NAMES
+    return f"[{listed}]" + (f" and {more} more" if more > 0 else "")
+
+
 def _log_decision(decision: Decision, environ: Mapping[str, Any]) -> None:
     LOG.debug(
-        "CORS %s: %s %r Origin=%r -> %r%s",
+        "CORS %s: %s %s Origin=%s -> {%s}%s",
         ",".join(decision.reasons),
-        environ.get("REQUEST_METHOD"),
-        environ.get("PATH_INFO"),
-        environ.get("HTTP_ORIGIN"),
-        dict(decision.headers),
-        f" refused headers {list(decision.refused_headers)!r}" if decision.refused_headers else "",
+        shown(environ.get("REQUEST_METHOD")),
+        shown(environ.get("PATH_INFO")),
+        shown(environ.get("HTTP_ORIGIN")),
+        ", ".join(f"{name!r}: {shown(value)}" for name, value in decision.headers),
+        f" refused headers {_shown_names(decision.refused_headers)}"
+        if decision.refused_headers
+        else "",
     )
 
 
@@ -286,11 +306,13 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
         return response
     rule = source.table(app).match(current.path)
     if rule is None:
-        LOG.debug("CORS resource-not-matched: %r", current.path)
+        LOG.debug("CORS resource-not-matched: %s", shown(current.path))
         return response
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
-        LOG.debug("CORS exception-not-intercepted: %r (resource %r)", current.path, pattern.source)
+        LOG.debug(
+            "CORS exception-not-intercepted: %s (resource %r)", shown(current.path), pattern.source
+        )
         return response
     environ[HANDLED_KEY] = True
     return apply_policy(policy, response, environ)

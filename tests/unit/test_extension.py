@@ -775,6 +775,36 @@ def test_origin_with_crlf_is_logged_escaped_never_raw(caplog: pytest.LogCaptureF
         assert "\r" not in message and "\n" not in message
 
 
+def test_huge_origin_and_path_are_logged_clipped(caplog: pytest.LogCaptureFixture) -> None:
+    """A 100 KB Origin must not become a 100 KB log line: request values are clipped to
+    200 characters, and the record says how long the value was."""
+    caplog.set_level(logging.DEBUG, logger="flask_cors")
+    app = make_app()
+    CORS(app, origins=[ORIGIN])
+    huge = "https://" + "a" * 100_000 + ".example"
+    send(app, "/x", environ={"HTTP_ORIGIN": huge})
+    send(app, "/" + "p" * 50_000, environ={"HTTP_ORIGIN": huge})
+    messages = cors_messages(caplog)
+    assert any("origin-invalid" in m for m in messages)
+    assert any("resource-not-matched" in m or "origin-invalid" in m for m in messages)
+    for message in messages:
+        assert len(message) < 2_000, message[:300]
+    assert any("(100016 characters)" in m for m in messages)
+    assert any("(50001 characters)" in m for m in messages)
+
+
+def test_refused_header_names_are_logged_ten_at_most(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="flask_cors")
+    app = make_app()
+    CORS(app, origins=[ORIGIN], allow_headers=["X-Ok"])
+    names = ["X-Ok", *(f"X-Refused-{n}" for n in range(20_000))]
+    preflight(app, "/x", request_headers=",".join(names))
+    [message] = [m for m in cors_messages(caplog) if "header-not-allowed" in m]
+    assert "'X-Refused-9'" in message and "'X-Refused-10'" not in message
+    assert message.endswith(" and 19990 more")
+    assert len(message) < 2_000
+
+
 # --------------------------------------------------------------------------- isolation
 
 

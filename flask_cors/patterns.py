@@ -19,8 +19,10 @@ WILDCARDS = frozenset({"*", ".*"})
 #: the bound keeps user regexes off attacker-sized input.
 MAX_ORIGIN_LENGTH = 1024
 
-#: Longest header name considered in Access-Control-Request-Headers, for the same reason.
+#: Longest header name considered in Access-Control-Request-Headers, and longest method in
+#: Access-Control-Request-Method, for the same reason and so that what is echoed stays small.
 MAX_HEADER_NAME_LENGTH = 256
+MAX_METHOD_LENGTH = 256
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REFLECTABLE_ORIGIN = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # visible ASCII except ","

@@ -14,7 +14,13 @@ from .core import (
     ACL_ORIGIN,
     ACL_RESPONSE_PRIVATE_NETWORK,
 )
-from .patterns import MAX_HEADER_NAME_LENGTH, NameMatcher, is_reflectable_origin, is_token
+from .patterns import (
+    MAX_HEADER_NAME_LENGTH,
+    MAX_METHOD_LENGTH,
+    NameMatcher,
+    is_reflectable_origin,
+    is_token,
+)
 
 # Reason codes: stable strings that say why a request got, or did not get, access.
 ORIGIN_ALLOWED = "origin-allowed"
@@ -150,7 +156,11 @@ def decide(
     refused: Tuple[str, ...] = ()
     if method == "OPTIONS" and request_method:
         asked = request_method.strip(" \t")
-        if is_token(asked) and (policy.any_method or asked.upper() in policy.methods):
+        if (
+            len(asked) <= MAX_METHOD_LENGTH
+            and is_token(asked)
+            and (policy.any_method or asked.upper() in policy.methods)
+        ):
             allowed, refused = _allowed_headers(policy, request_headers)
             if allowed:
                 headers.append((ACL_ALLOW_HEADERS, allowed))

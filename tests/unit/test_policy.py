@@ -329,6 +329,16 @@ def test_methods_star_never_echoes_a_non_token(request_method: str) -> None:
     assert "method-not-allowed" in decision.reasons
 
 
+def test_methods_star_echoes_a_method_of_256_characters_but_not_257() -> None:
+    """README difference 4: a requested method is echoed only up to 256 characters, so
+    what a client sends cannot make the answer arbitrarily large."""
+    longest = "M" * 256
+    assert headers_of(preflight(make_policy(methods="*"), longest))[ACAM] == longest
+    too_long = preflight(make_policy(methods="*"), "M" * 257)
+    assert ACAM not in headers_of(too_long)
+    assert "method-not-allowed" in too_long.reasons
+
+
 # --- preflight: headers -------------------------------------------------------------
 
 

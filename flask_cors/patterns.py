@@ -24,7 +24,8 @@ MAX_ORIGIN_LENGTH = 1024
 MAX_HEADER_NAME_LENGTH = 256
 MAX_METHOD_LENGTH = 256
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: An HTTP token (RFC 9110): what a method or a header-field name is.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REFLECTABLE_ORIGIN = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # visible ASCII except ","
 _SERIALIZED_ORIGIN = re.compile(
     r"[A-Za-z][A-Za-z0-9+.\-]*://"
@@ -37,7 +38,7 @@ _UNESCAPED_DOT = re.compile(r"(?<!\\)\.(?=[A-Za-z0-9])")
 
 def is_token(value: str) -> bool:
     """Whether ``value`` is an HTTP token (RFC 9110): a method or header-field name."""
-    return _TOKEN.fullmatch(value) is not None
+    return TOKEN.fullmatch(value) is not None
 
 
 def is_reflectable_origin(value: str) -> bool:
@@ -101,7 +102,11 @@ class NameMatcher:
             return True
         if value.lower() in self.literals:
             return True
-        return any(matcher.fullmatch(value) for matcher in self.matchers)
+        # A plain loop, not any() over a generator: this runs once per requested name.
+        for matcher in self.matchers:  # noqa: SIM110
+            if matcher.fullmatch(value):
+                return True
+        return False
 
 
 def _lowered(text: str) -> str:

@@ -17,6 +17,7 @@ from .core import (
 from .patterns import (
     MAX_HEADER_NAME_LENGTH,
     MAX_METHOD_LENGTH,
+    TOKEN,
     NameMatcher,
     is_reflectable_origin,
     is_token,
@@ -194,12 +195,18 @@ def _allowed_headers(
         return None, ()
     allowed: Dict[str, str] = {}
     refused: List[str] = []
-    matcher = policy.allow_headers
+    # Names are checked one by one and a client may send thousands: bound lookups once.
+    matches = None if policy.allow_headers.wildcard else policy.allow_headers.matches
+    token = TOKEN.fullmatch
     for raw_name in requested.split(","):
         name = raw_name.strip(" \t")
         if not name:
             continue
-        if len(name) <= MAX_HEADER_NAME_LENGTH and is_token(name) and matcher.matches(name):
+        if (
+            len(name) <= MAX_HEADER_NAME_LENGTH
+            and token(name) is not None
+            and (matches is None or matches(name))
+        ):
             allowed.setdefault(name.lower(), name)
         else:
             refused.append(name)

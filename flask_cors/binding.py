@@ -104,8 +104,10 @@ class PolicySource:
         self._warned: Set[str] = set()
 
     def validate(self) -> None:
-        """Compile without any app config, so mistakes in code fail at setup."""
-        self.compile({})
+        """Compile without any app config, so mistakes in code fail at setup; how the
+        options combine is judged once an app's config is known, unless the code alone
+        settles it."""
+        self.compile({}, partial=True)
 
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
@@ -118,8 +120,9 @@ class PolicySource:
         cors_state(app)["tables"][self] = (tracked, _fingerprint(config, tracked), table)
         return table
 
-    def compile(self, config: Mapping[str, Any]) -> ResourceTable:
-        """Merge the layers with ``config`` and compile one policy per resource."""
+    def compile(self, config: Mapping[str, Any], partial: bool = False) -> ResourceTable:
+        """Merge the layers with ``config`` and compile one policy per resource
+        (``partial``: see ``build_policy``)."""
         config_options, config_warnings = parse_config(config)
         for message in config_warnings:
             self._warn(message)
@@ -127,13 +130,14 @@ class PolicySource:
         layers = self.layers + [(CONFIG_LAYER, config_options)]
         if not self.with_resources:
             values, sources = resolve(layers)
-            return ResourceTable(((_MATCH_ALL, build_policy(values, sources, self.label, warn)),))
+            policy = build_policy(values, sources, self.label, warn, partial)
+            return ResourceTable(((_MATCH_ALL, policy),))
         resources = resolve(layers)[0]["resources"]
         rules = []
         for resource in resources:
             values, sources = resolve([(RESOURCE_LAYER, resource.options)] + layers)
             where = f"{self.label} resource {resource.pattern.source!r}"
-            rules.append((resource.pattern, build_policy(values, sources, where, warn)))
+            rules.append((resource.pattern, build_policy(values, sources, where, warn, partial)))
         return ResourceTable(tuple(rules))
 
     def _warn(self, message: str) -> None:

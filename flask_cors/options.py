@@ -263,8 +263,11 @@ _PARSERS: Dict[str, Callable[[Any, str], Any]] = {
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    """A "did you mean" hint for a misspelled name; case is ignored when comparing, so
+    'ORIGINS' and 'CORS_Origins' are recognised too."""
+    by_lowered = {candidate.lower(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(name.lower(), list(by_lowered), n=1, cutoff=0.6)
+    return f"; did you mean {by_lowered[close[0]]!r}?" if close else ""
 
 
 class ResourceRule:
@@ -410,15 +413,29 @@ Warn = Callable[[str], None]
 
 
 def build_policy(
-    values: Mapping[str, Any], sources: Mapping[str, str], where: str, warn: Optional[Warn]
+    values: Mapping[str, Any],
+    sources: Mapping[str, str],
+    where: str,
+    warn: Optional[Warn],
+    partial: bool = False,
 ) -> Policy:
     """Check the options against each other and compile them into a frozen policy;
-    risky but legal combinations are reported through ``warn``."""
+    risky but legal combinations are reported through ``warn``.
+
+    ``partial`` means the app's config is not known yet (a decorator or a blueprint at
+    setup): a default may still be replaced by ``app.config``, so combinations are only
+    judged when every option involved was set in code; they are judged in full once the
+    app's config is there."""
+
+    def settled(*names: str) -> bool:
+        return not partial or all(sources[name] != DEFAULT_LAYER for name in names)
+
     origins: NameMatcher = values["origins"]
     credentials: bool = values["supports_credentials"]
     send_wildcard: bool = values["send_wildcard"]
     expose: Optional[Tuple[str, ...]] = values["expose_headers"]
-    if origins.wildcard and credentials and send_wildcard:
+    conflict = ("origins", "supports_credentials", "send_wildcard")
+    if origins.wildcard and credentials and send_wildcard and settled(*conflict):
         raise ValueError(
             f"{where}: supports_credentials cannot be combined with send_wildcard and "
             f"origins '*': browsers refuse '*' in {ACL_ORIGIN} when credentials are "
@@ -427,13 +444,18 @@ def build_policy(
     if warn is not None:
         for note in origins.notes:
             warn(note)
-        if origins.wildcard and credentials:
+        if origins.wildcard and credentials and settled("origins", "supports_credentials"):
             warn(
                 f"{where}: supports_credentials with origins '*' echoes every Origin with "
                 "credentials, so any site can read this resource as the signed-in user; "
                 "list the trusted origins instead"
             )
-        if expose is not None and "*" in expose and credentials:
+        if (
+            expose is not None
+            and "*" in expose
+            and credentials
+            and settled("expose_headers", "supports_credentials")
+        ):
             warn(
                 f"{where}: with supports_credentials, expose_headers '*' names a header "
                 "called '*' and exposes nothing else; list the headers instead"

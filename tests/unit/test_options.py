@@ -428,7 +428,13 @@ def test_impossible_literal_origin_message_gives_a_hint(value: str, hint: str) -
 
 @pytest.mark.parametrize("layer", ["constructor", "factory", "init_app", "resource", "decorator"])
 @pytest.mark.parametrize(
-    "typo, meant", [("origin", "origins"), ("supports_credential", "supports_credentials")]
+    "typo, meant",
+    [
+        ("origin", "origins"),
+        ("supports_credential", "supports_credentials"),
+        ("ORIGINS", "origins"),
+        ("Max_Age", "max_age"),
+    ],
 )
 def test_unknown_option_is_refused_with_a_suggestion(layer: str, typo: str, meant: str) -> None:
     with pytest.raises((TypeError, ValueError)) as caught:
@@ -509,7 +515,10 @@ def test_comma_separated_literal_origins_are_split(layer: str) -> None:
 
 
 def _bp_setup(**kw: Any) -> None:
-    CORS(Blueprint("bp", __name__), **kw)
+    """A blueprint's setup ends when it is registered: only then is app.config known."""
+    blueprint = Blueprint("bp", __name__)
+    CORS(blueprint, **kw)
+    Flask(__name__).register_blueprint(blueprint)
 
 
 def _config_then(config: Dict[str, Any], **kw: Any) -> None:
@@ -550,8 +559,11 @@ CONFLICTS: Dict[str, Callable[[], None]] = {
     "init_app+constructor": lambda: _factory_then(
         {"send_wildcard": True}, {"supports_credentials": True}
     ),
-    "decorator": lambda: cross_origin(send_wildcard=True, supports_credentials=True),
+    "decorator": lambda: cross_origin(origins="*", send_wildcard=True, supports_credentials=True),
     "blueprint": lambda: _bp_setup(send_wildcard=True, supports_credentials=True),
+    "blueprint-all-keywords": lambda: CORS(
+        Blueprint("bp", __name__), origins="*", send_wildcard=True, supports_credentials=True
+    ),
 }
 
 
@@ -563,6 +575,42 @@ def test_send_wildcard_with_star_and_credentials_is_refused_at_setup(
         setup()
     assert "send_wildcard" in str(caught.value).lower()
     assert "credentials" in str(caught.value).lower()
+
+
+def test_decorator_conflict_left_to_app_config_fails_the_request_naming_the_options() -> None:
+    """INV-14: the decorator's origins may still come from app.config, so a conflict
+    involving the default origins is judged at the first request, loudly."""
+    decorated = cross_origin(send_wildcard=True, supports_credentials=True)(lambda: "ok")
+    app = Flask(__name__)
+    app.testing = True  # the error propagates instead of becoming a logged 500
+    app.add_url_rule("/r", "r", decorated)
+    with pytest.raises(ValueError, match="send_wildcard") as caught:
+        app.test_client().get("/r", headers={"Origin": ORIGIN})
+    assert "supports_credentials" in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["decorator", "blueprint"])
+def test_origins_from_app_config_settle_a_combination_given_in_code(
+    caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """send_wildcard and credentials in code, the origins list in app.config: no conflict
+    and nothing risky, so neither an error nor a warning, and the listed origin only."""
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = Flask(__name__)
+    app.config["CORS_ORIGINS"] = [ORIGIN]
+    options = {"send_wildcard": True, "supports_credentials": True}
+    if kind == "decorator":
+        app.add_url_rule("/r", "r", cross_origin(**options)(lambda: "ok"))
+    else:
+        blueprint = Blueprint("bp", __name__)
+        blueprint.add_url_rule("/r", "r", lambda: "ok")
+        CORS(blueprint, **options)
+        app.register_blueprint(blueprint)
+    allowed = send(app, path="/r")
+    assert allowed.headers.get(ACAO) == ORIGIN
+    assert allowed.headers.get(ACAC) == "true"
+    assert ACAO not in send(app, path="/r", origin="https://evil.example").headers
+    assert [r for r in caplog.records if r.name == "flask_cors"] == []
 
 
 def test_send_wildcard_and_credentials_with_listed_origins_is_accepted() -> None:

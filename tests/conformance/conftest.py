@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -23,9 +24,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="implementation to test: a registered name (default: flask_cors, whatever package "
         "is importable under that name) or module:attribute",
     )
-    group.addoption(
-        "--cors-report", default=None, help="write a JSON report of every case to this path"
-    )
+    # The conformance and browser plugins share this option when run together.
+    with contextlib.suppress(ValueError):  # already added by the other plugin
+        group.addoption(
+            "--cors-report", default=None, help="write a JSON report of every case to this path"
+        )
     group.addoption(
         "--cors-require",
         default=None,

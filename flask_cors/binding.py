@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, MutableMapping, NamedTuple, Optional, Set, Tuple
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
@@ -29,6 +29,25 @@ LOG = logging.getLogger("flask_cors")
 HANDLED_KEY = "flask_cors.handled"
 #: WSGI environ key set when Flask turns an exception into the response.
 FROM_EXCEPTION_KEY = "flask_cors.from_exception"
+#: WSGI environ key holding a list while ``flask cors explain`` replays a request: each
+#: CORS step taken for it is appended, so the explanation is the runtime's own account.
+#: (A client cannot set it: request headers only reach the environ as ``HTTP_*`` keys.)
+TRACE_KEY = "flask_cors.trace"
+#: WSGI environ key telling a decorated view not to run (``flask cors explain``).
+STUB_VIEW_KEY = "flask_cors.stub_view"
+
+
+class Step(NamedTuple):
+    """One CORS step taken for a traced request."""
+
+    #: "applied", "view-set-cors", "resource-not-matched" or "exception-not-intercepted".
+    event: str
+    #: The PolicySource that took the step.
+    source: Any
+    #: The resource pattern that matched (None for the decorator or when none did).
+    pattern: Optional[str] = None
+    policy: Optional[Policy] = None
+    decision: Optional[Decision] = None
 
 
 def _fingerprint(config: Dict[str, Any], tracked: Tuple[str, ...]) -> Tuple[Any, ...]:
@@ -101,6 +120,8 @@ class PolicySource:
         self.layers = layers
         self.label = label
         self.with_resources = with_resources
+        #: The Blueprint this source serves, if any (for ``flask cors routes``).
+        self.blueprint: Any = None
         self._warned: Set[str] = set()
 
     def validate(self) -> None:
@@ -150,13 +171,21 @@ class PolicySource:
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))
 
 
-def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any]) -> Response:
+def apply_policy(
+    policy: Policy,
+    response: Response,
+    environ: Mapping[str, Any],
+    source: Any = None,
+    pattern: Optional[str] = None,
+) -> Response:
     """Add the policy's answer to the request described by the WSGI ``environ`` to
-    ``response``.
+    ``response``; ``source`` and ``pattern`` say where the policy comes from, for
+    ``flask cors explain``.
 
     A response that already carries Access-Control-Allow-Origin was answered by the view
     itself and is left alone; no header is ever added twice.
     """
+    trace = environ.get(TRACE_KEY)
     headers = response.headers
     fast = type(headers) is Headers and type(getattr(headers, "_list", None)) is list
     raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
@@ -179,6 +208,8 @@ def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any])
             shown(environ.get("PATH_INFO")),
             ACL_ORIGIN,
         )
+        if trace is not None:
+            trace.append(Step("view-set-cors", source, pattern, policy))
         return response
     decision = decide_cached(
         policy,
@@ -207,6 +238,8 @@ def apply_policy(policy: Policy, response: Response, environ: Mapping[str, Any])
                 headers["Vary"] = merged
     if LOG.isEnabledFor(logging.DEBUG):
         _log_decision(decision, environ)
+    if trace is not None:
+        trace.append(Step("applied", source, pattern, policy, decision))
     return response
 
 
@@ -308,18 +341,23 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     environ = current.environ
     if environ.get(HANDLED_KEY):
         return response
+    trace = environ.get(TRACE_KEY)
     rule = source.table(app).match(current.path)
     if rule is None:
         LOG.debug("CORS resource-not-matched: %s", shown(current.path))
+        if trace is not None:
+            trace.append(Step("resource-not-matched", source))
         return response
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
         LOG.debug(
             "CORS exception-not-intercepted: %s (resource %r)", shown(current.path), pattern.source
         )
+        if trace is not None:
+            trace.append(Step("exception-not-intercepted", source, pattern.source, policy))
         return response
     environ[HANDLED_KEY] = True
-    return apply_policy(policy, response, environ)
+    return apply_policy(policy, response, environ, source, pattern.source)
 
 
 def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:

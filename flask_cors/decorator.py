@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 
 from flask import Response, after_this_request, current_app, request
 
-from .binding import HANDLED_KEY, PolicySource, apply_policy
+from .binding import HANDLED_KEY, STUB_VIEW_KEY, PolicySource, apply_policy
 from .options import DECORATOR_LAYER, parse_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,18 +56,27 @@ def cross_origin(*args: Any, **kwargs: Any) -> Any:
             else:
                 environ[HANDLED_KEY] = True
                 try:
-                    rv = app.ensure_sync(view)(*view_args, **view_kwargs)
+                    if environ.get(STUB_VIEW_KEY):  # `flask cors explain`: no side effects
+                        rv = ""
+                    else:
+                        rv = app.ensure_sync(view)(*view_args, **view_kwargs)
                 except Exception:
                     if policy.intercept_exceptions:
                         after_this_request(
-                            lambda error_response: apply_policy(policy, error_response, environ)
+                            lambda error_response: apply_policy(
+                                policy, error_response, environ, source
+                            )
                         )
                     raise
                 response = app.make_response(rv)
             environ[HANDLED_KEY] = True
-            return apply_policy(policy, response, environ)
+            return apply_policy(policy, response, environ, source)
 
         update_wrapper(wrapped_view, view)
+        # For `flask cors routes` and `flask cors explain`: this view's own policy, and
+        # this wrapper (functools.wraps copies both onto decorators applied above it).
+        wrapped_view.cors_source = source  # type: ignore[attr-defined]
+        wrapped_view.cors_wrapper = wrapped_view  # type: ignore[attr-defined]
         if answers_options:
             # Flask reads these when the route is registered: route OPTIONS to this view
             # instead of answering it with its own automatic response.

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from .binding import PolicySource, answer, register
+from .cli import add_to
 from .options import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
 
 
@@ -42,12 +43,14 @@ class CORS:
             with_resources=True,
         )
         if isinstance(app, Blueprint):
+            source.blueprint = app
             source.validate()
             app.record_once(lambda state: _on_blueprint_registered(state, source))
             app.after_request(_blueprint_hook(source))
         elif isinstance(app, Flask):
             source.table(app)
             register(app, source, app_wide=True)
+            add_to(app)
         else:
             raise TypeError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
 
@@ -56,6 +59,7 @@ def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -
     app = cast(Flask, state.app)
     source.table(app)  # the app's CORS_* config as it is now fails here, at setup
     register(app, source, app_wide=False)
+    add_to(app)
 
 
 def _blueprint_hook(source: PolicySource) -> Callable[[Response], Response]:

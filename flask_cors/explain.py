@@ -1,0 +1,465 @@
+"""Which CORS policy covers each route, and why one request is allowed or blocked: the
+logic behind ``flask cors routes`` and ``flask cors explain``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from flask import Flask
+
+from .binding import STUB_VIEW_KEY, TRACE_KEY, PolicySource, Step, cors_state
+from .core import (
+    ACL_ALLOW_HEADERS,
+    ACL_CREDENTIALS,
+    ACL_METHODS,
+    ACL_ORIGIN,
+    ACL_REQUEST_HEADERS,
+    ACL_REQUEST_METHOD,
+)
+from .patterns import NameMatcher
+from .policy import (
+    HEADER_NOT_ALLOWED,
+    METHOD_NOT_ALLOWED,
+    NO_ORIGIN,
+    ORIGIN_ALLOWED,
+    ORIGIN_INVALID,
+    ORIGIN_NOT_ALLOWED,
+    PREFLIGHT_ALLOWED,
+    Policy,
+)
+
+#: Fetch's CORS-safelisted methods and request headers: these need no preflight.
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language"})
+SIMPLE_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+#: A Range value Fetch safelists: one range of bytes, "bytes=N-" or "bytes=N-M".
+SIMPLE_RANGE = re.compile(r"bytes=[0-9]+-[0-9]*")
+#: Methods fetch() upper-cases whatever the script wrote; others are sent as written.
+NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
+
+OPTION_ORDER = (
+    "origins",
+    "supports_credentials",
+    "methods",
+    "allow_headers",
+    "expose_headers",
+    "max_age",
+    "send_wildcard",
+    "always_send",
+    "vary_header",
+    "automatic_options",
+    "intercept_exceptions",
+    "allow_private_network",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Describing policies
+
+
+def describe_names(matcher: NameMatcher) -> List[str]:
+    """A matcher's configuration as written: '*', literals, then regexes."""
+    if matcher.wildcard:
+        return ["*"]
+    return [*matcher.configured_literals, *(f"regex:{p.pattern}" for p in matcher.patterns)]
+
+
+def describe_policy(policy: Policy) -> Dict[str, Any]:
+    """Every option of a compiled policy, as plain values, and the layer that set it."""
+    values: Dict[str, Any] = {
+        "origins": describe_names(policy.origins),
+        "supports_credentials": policy.supports_credentials,
+        "methods": sorted(policy.methods),
+        "allow_headers": describe_names(policy.allow_headers),
+        "expose_headers": list(policy.expose_headers) if policy.expose_headers else [],
+        "max_age": policy.max_age,
+        "send_wildcard": policy.send_wildcard,
+        "always_send": policy.always_send,
+        "vary_header": policy.vary_header,
+        "automatic_options": policy.automatic_options,
+        "intercept_exceptions": policy.intercept_exceptions,
+        "allow_private_network": policy.allow_private_network,
+    }
+    values["set_by"] = {name: policy.sources.get(name, "default") for name in OPTION_ORDER}
+    return values
+
+
+def source_label(source: Any, pattern: Optional[str]) -> str:
+    """How a policy source is named in explanations: where it was set up, and which
+    resource pattern matched."""
+    if source is None or source.label == "cross_origin()":
+        return "@cross_origin on the view"
+    owner = f"CORS(blueprint {source.blueprint.name!r})" if source.blueprint else "CORS(app)"
+    return f"{owner} resource {pattern!r}" if pattern is not None else owner
+
+
+# ---------------------------------------------------------------------------------------
+# flask cors routes
+
+
+@dataclass
+class RoutePolicy:
+    """One URL rule and the CORS policy that covers it (None: no CORS)."""
+
+    rule: str
+    endpoint: str
+    methods: List[str]
+    applies: str
+    policy: Optional[Policy]
+
+    def as_dict(self) -> Dict[str, Any]:
+        """The route as JSON-ready values."""
+        described = describe_policy(self.policy) if self.policy is not None else None
+        return {
+            "rule": self.rule,
+            "endpoint": self.endpoint,
+            "methods": self.methods,
+            "policy": self.applies,
+            "options": described,
+        }
+
+
+def _blueprint_sources(app: Flask, endpoint: str) -> Iterator[PolicySource]:
+    """The blueprints' sources that answer for ``endpoint``, in the order Flask runs their
+    after_request functions: innermost blueprint first, latest CORS(bp) first."""
+    sources: List[PolicySource] = (
+        list(cors_state(app)["sources"]) if "cors" in app.extensions else []
+    )
+    name = endpoint.rpartition(".")[0]
+    while name:
+        blueprint = app.blueprints.get(name)
+        for source in reversed(sources):
+            if blueprint is not None and source.blueprint is blueprint:
+                yield source
+        name = name.rpartition(".")[0]
+
+
+def _sources_for(app: Flask, endpoint: str) -> Iterator[PolicySource]:
+    yield from _blueprint_sources(app, endpoint)
+    if "cors" in app.extensions:
+        yield from cors_state(app)["app_wide"]
+
+
+def route_policies(app: Flask) -> List[RoutePolicy]:
+    """Every URL rule of ``app`` with the policy that applies to it.
+
+    The decorator's policy covers its view; otherwise the first blueprint or app-wide
+    source whose resource patterns match the rule's text, in the order the app answers
+    (so a pattern is compared with the rule as written, converters included)."""
+    found = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        methods = sorted(rule.methods or ())
+        view = app.view_functions.get(rule.endpoint)
+        decorator: Optional[PolicySource] = getattr(view, "cors_source", None)
+        applies, policy = "none", None
+        if decorator is not None:
+            applies, policy = source_label(decorator, None), decorator.table(app).rules[0][1]
+        else:
+            for source in _sources_for(app, rule.endpoint):
+                match = source.table(app).match(rule.rule)
+                if match is not None:
+                    pattern, policy = match
+                    applies = source_label(source, pattern.source)
+                    break
+        found.append(RoutePolicy(rule.rule, rule.endpoint, methods, applies, policy))
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# flask cors explain
+
+
+@dataclass
+class Exchange:
+    """One request replayed through the app, and what came back."""
+
+    kind: str  # "preflight" or "actual request"
+    method: str
+    path: str
+    request_headers: List[Tuple[str, str]]
+    status: int
+    headers: List[Tuple[str, str]]
+    steps: List[Step]
+
+    def values(self, name: str) -> List[str]:
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
+
+    def cors_headers(self) -> List[Tuple[str, str]]:
+        """The response's Access-Control-* and Vary headers, as sent."""
+        return [
+            (name, value)
+            for name, value in self.headers
+            if name.lower().startswith("access-control-") or name.lower() == "vary"
+        ]
+
+    def applied(self) -> Optional[Step]:
+        return next((step for step in self.steps if step.event == "applied"), None)
+
+
+@dataclass
+class Explanation:
+    """Whether a browser would let a page at ``origin`` make this request, and why."""
+
+    origin: str
+    method: str
+    path: str
+    credentials: bool
+    exchanges: List[Exchange] = field(default_factory=list)
+    allowed: bool = False
+    #: Plain-word reasons, most important first.
+    reasons: List[str] = field(default_factory=list)
+
+
+def parse_header(text: str) -> Tuple[str, str]:
+    """``Name`` or ``Name: value``, as given to ``--header``."""
+    name, _, value = text.partition(":")
+    name = name.strip()
+    if not name:
+        raise ValueError(f"--header {text!r}: no header name")
+    return name, value.strip() or "1"
+
+
+def is_safelisted(name: str, value: str) -> bool:
+    """Whether a browser sends this request header without a preflight (Fetch's
+    CORS-safelisted request headers; values over 128 bytes never are)."""
+    lowered = name.lower()
+    if len(value) > 128:
+        return False
+    if lowered == "content-type":
+        return value.split(";")[0].strip().lower() in SIMPLE_CONTENT_TYPES
+    if lowered == "range":
+        return SIMPLE_RANGE.fullmatch(value) is not None
+    return lowered in SAFELISTED_HEADERS
+
+
+def replay(
+    app: Flask, method: str, path: str, headers: Sequence[Tuple[str, str]], kind: str
+) -> Exchange:
+    """Send one request through ``app``'s real CORS machinery, with every view replaced
+    by one answering an empty 200 (so nothing the views do happens), and record the CORS
+    steps taken for it."""
+    steps: List[Step] = []
+    saved = dict(app.view_functions)
+    try:
+        for endpoint, view in saved.items():
+            # A decorated view keeps the decorator's own wrapper, which the stub flag stops
+            # short of the view; whatever was wrapped around it does not run either.
+            app.view_functions[endpoint] = getattr(view, "cors_wrapper", _stub_view)
+        response = app.test_client().open(
+            path,
+            method=method,
+            headers=list(headers),
+            environ_overrides={TRACE_KEY: steps, STUB_VIEW_KEY: True},
+        )
+    finally:
+        app.view_functions.clear()
+        app.view_functions.update(saved)
+    return Exchange(
+        kind, method, path, list(headers), response.status_code, list(response.headers), steps
+    )
+
+
+def _stub_view(**_: Any) -> str:
+    return ""
+
+
+def explain(
+    app: Flask,
+    origin: str,
+    path: str,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    preflight: Optional[bool] = None,
+    credentials: bool = False,
+) -> Explanation:
+    """Replay what a browser would send for a page at ``origin`` calling
+    ``fetch(path, {method, headers, credentials})``, and judge the answers as the Fetch
+    Standard's CORS checks do. ``preflight`` None means: as a browser decides."""
+    method = method.upper() if method.upper() in NORMALIZED_METHODS else method
+    request_headers = [parse_header(text) for text in headers]
+    unsafe = sorted(
+        {name.lower() for name, value in request_headers if not is_safelisted(name, value)}
+    )
+    if preflight is None:
+        preflight = method not in SAFELISTED_METHODS or bool(unsafe)
+    result = Explanation(origin, method, path, credentials)
+    if preflight:
+        sent = [("Origin", origin), (ACL_REQUEST_METHOD, method)]
+        if unsafe:
+            sent.append((ACL_REQUEST_HEADERS, ",".join(unsafe)))
+        exchange = replay(app, "OPTIONS", path, sent, "preflight")
+        result.exchanges.append(exchange)
+        problems = _preflight_problems(exchange, origin, method, unsafe, credentials)
+        if problems:
+            result.reasons = problems + _policy_reasons(exchange)
+            return result
+    exchange = replay(app, method, path, [("Origin", origin), *request_headers], "actual request")
+    result.exchanges.append(exchange)
+    problems = _cors_check(exchange, origin, credentials)
+    result.reasons = problems + _policy_reasons(exchange)
+    result.allowed = not problems
+    return result
+
+
+def _cors_check(exchange: Exchange, origin: str, credentials: bool) -> List[str]:
+    """Fetch's CORS check of one response, as plain-word problems."""
+    allow_origin = exchange.values(ACL_ORIGIN)
+    where = f"the {exchange.kind}'s response"
+    if not allow_origin:
+        return [f"{where} has no {ACL_ORIGIN}"]
+    if len(allow_origin) > 1:
+        return [f"{where} has {len(allow_origin)} {ACL_ORIGIN} headers"]
+    value = allow_origin[0]
+    if value == "*" and credentials:
+        return [f"{where} allows '*', which browsers refuse for a request with credentials"]
+    if value not in ("*", origin):
+        return [f"{where} allows {value!r}, not {origin!r}"]
+    if credentials and exchange.values(ACL_CREDENTIALS) != ["true"]:
+        return [f"{where} lacks '{ACL_CREDENTIALS}: true', needed with credentials"]
+    return []
+
+
+def _tokens(exchange: Exchange, name: str) -> List[str]:
+    return [t.strip() for value in exchange.values(name) for t in value.split(",") if t.strip()]
+
+
+def _preflight_problems(
+    exchange: Exchange, origin: str, method: str, unsafe: Sequence[str], credentials: bool
+) -> List[str]:
+    if not 200 <= exchange.status <= 299:
+        return [f"the preflight's response has status {exchange.status}; browsers need 2xx"]
+    problems = _cors_check(exchange, origin, credentials)
+    if problems:
+        return problems
+    methods = _tokens(exchange, ACL_METHODS)
+    any_method = "*" in methods and not credentials
+    if method not in SAFELISTED_METHODS and method not in methods and not any_method:
+        problems.append(f"{method} is not in the preflight's {ACL_METHODS} ({methods or 'none'})")
+    allowed = {token.lower() for token in _tokens(exchange, ACL_ALLOW_HEADERS)}
+    any_header = "*" in allowed and not credentials
+    for name in unsafe:
+        if name not in allowed and not (any_header and name != "authorization"):
+            problems.append(
+                f"request header {name!r} is not in the preflight's {ACL_ALLOW_HEADERS}"
+            )
+    return problems
+
+
+def _policy_reasons(exchange: Exchange) -> List[str]:
+    """Why the policy answered as it did, from the steps the runtime recorded."""
+    reasons: List[str] = []
+    for step in exchange.steps:
+        if step.event == "resource-not-matched":
+            reasons.append(
+                f"{source_label(step.source, None)}: no resource pattern matches the path"
+            )
+        elif step.event == "exception-not-intercepted":
+            reasons.append(
+                f"{source_label(step.source, step.pattern)}: the response comes from an error "
+                "(e.g. 404 or 405) and intercept_exceptions is off"
+            )
+        elif step.event == "view-set-cors":
+            reasons.append(f"the view set {ACL_ORIGIN} itself; CORS left the response alone")
+        else:  # "applied": the policy's decision
+            reasons.extend(_decision_reasons(step, exchange))
+    if not exchange.steps:
+        reasons.append("no CORS policy covers this path")
+    return reasons
+
+
+def _decision_reasons(step: Step, exchange: Exchange) -> Iterator[str]:
+    policy, decision = step.policy, step.decision
+    assert policy is not None and decision is not None
+    origin = dict((k.lower(), v) for k, v in exchange.request_headers).get("origin", "")
+    for code in decision.reasons:
+        if code == ORIGIN_NOT_ALLOWED:
+            yield f"{code}: {origin!r} is not allowed{_closest(origin, policy.origins)}"
+        elif code == ORIGIN_INVALID:
+            yield (
+                f"{code}: {origin!r} cannot be echoed (not visible ASCII, contains a comma, "
+                "or longer than 1024 characters)"
+            )
+        elif code == METHOD_NOT_ALLOWED:
+            asked = dict((k.lower(), v) for k, v in exchange.request_headers).get(
+                ACL_REQUEST_METHOD.lower(), ""
+            )
+            yield (
+                f"{code}: {asked!r} is not among the allowed methods "
+                f"({', '.join(sorted(policy.methods))})"
+            )
+        elif code == HEADER_NOT_ALLOWED:
+            refused = ", ".join(repr(name) for name in decision.refused_headers)
+            allowed = ", ".join(describe_names(policy.allow_headers))
+            yield f"{code}: {refused} not allowed (allow_headers: {allowed})"
+        elif code == ORIGIN_ALLOWED:
+            yield f"{code}: {origin!r} {_how_allowed(origin, policy.origins)}"
+        elif code == PREFLIGHT_ALLOWED:
+            yield f"{code}: the requested method is among the allowed ones"
+        elif code != NO_ORIGIN:
+            yield code
+
+
+def _how_allowed(origin: str, origins: NameMatcher) -> str:
+    if origins.wildcard:
+        return "is allowed by origins '*'"
+    if origin.lower() in origins.literals:
+        return "is listed in origins"
+    matching = next((p.pattern for p in origins.patterns if p.fullmatch(origin)), None)
+    return f"matches regex:{matching}" if matching else "is allowed"
+
+
+def _closest(origin: str, origins: NameMatcher) -> str:
+    described = describe_names(origins)
+    close = difflib.get_close_matches(origin, list(origins.configured_literals), n=3, cutoff=0.6)
+    text = f"; allowed: {', '.join(described)}" if described else "; no origin is allowed"
+    if close:
+        text += f"; closest: {', '.join(map(repr, close))}"
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Plain text
+
+
+def format_explanation(result: Explanation) -> str:
+    """The explanation as the CLI prints it."""
+    verdict = "ALLOWED" if result.allowed else "BLOCKED"
+    with_credentials = " with credentials" if result.credentials else ""
+    lines = [
+        f"{verdict}: a page at {result.origin} making {result.method} {result.path}"
+        f"{with_credentials}",
+        "",
+    ]
+    first = next((ex.applied() for ex in result.exchanges if ex.applied() is not None), None)
+    if first is not None and first.policy is not None:
+        lines.append(f"Policy: {source_label(first.source, first.pattern)}")
+        described = describe_policy(first.policy)
+        set_by: Mapping[str, str] = described.pop("set_by")
+        for name in OPTION_ORDER:
+            lines.append(f"  {name} = {_plain(described[name])}  ({set_by[name]})")
+    else:
+        lines.append("Policy: none applied to this request")
+    for exchange in result.exchanges:
+        lines.append("")
+        lines.append(f"{exchange.kind.capitalize()}: {exchange.method} {exchange.path}")
+        for name, value in exchange.request_headers:
+            lines.append(f"  > {name}: {value}")
+        lines.append(f"  < {exchange.status}")
+        for name, value in exchange.cors_headers():
+            lines.append(f"  < {name}: {value}")
+    lines.append("")
+    lines.append("Why:" if result.reasons else "Why: every CORS check passes")
+    lines.extend(f"  - {reason}" for reason in result.reasons)
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "(none)"
+    return str(value)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional
 
 import pytest
 
@@ -20,6 +19,7 @@ if str(CONFORMANCE_DIR) not in sys.path:
 from harness import BrowserCase, BrowserResults, load_browser_cases, page_origins  # noqa: E402
 
 from cors_spec import CASES_DIR  # noqa: E402
+from results import summary_lines  # noqa: E402
 
 if TYPE_CHECKING:
     from chromium import ChromiumSession
@@ -98,29 +98,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.section(
         f"CORS in a browser: {RESULTS.implementation} {RESULTS.version}, {RESULTS.browser}"
     )
-    by_topic: Dict[str, Counter[str]] = defaultdict(Counter)
-    by_kind: Dict[str, Counter[str]] = defaultdict(Counter)
-    for record in RESULTS.records:
-        by_topic[record["id"].split("/", 1)[0]][record["outcome"]] += 1
-        kind = "compat" if "compat" in record["tags"] else "hardening"
-        by_kind[kind][record["outcome"]] += 1
-    write(f"{'topic':<18}{'cases':>7}{'pass':>7}{'fail':>7}")
-    for topic in sorted(by_topic):
-        counts = by_topic[topic]
-        write(f"{topic:<18}{sum(counts.values()):>7}{counts['pass']:>7}{counts['fail']:>7}")
-    write("-" * 39)
-    for kind in ("compat", "hardening"):
-        counts = by_kind[kind]
-        write(f"{kind:<18}{sum(counts.values()):>7}{counts['pass']:>7}{counts['fail']:>7}")
-    total = Counter(record["outcome"] for record in RESULTS.records)
-    write(f"{'all':<18}{len(RESULTS.records):>7}{total['pass']:>7}{total['fail']:>7}")
-    failing = [record for record in RESULTS.records if record["outcome"] == "fail"]
-    if failing:
-        write("")
-        write("failing cases:")
-        for record in failing:
-            last = record["message"].splitlines()[-1].strip(" -") if record["message"] else ""
-            write(f"  {record['id']}: {last}")
+    for line in summary_lines(RESULTS.records, ("pass", "fail")):
+        write(line)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from adapters import Adapter, load_adapter
-from results import Results
+from results import Results, summary_lines
 
 RESULTS = Results()
 
@@ -72,36 +71,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     adapter = RESULTS.adapter
     name = f"{adapter.name} {adapter.version}" if adapter else "?"
     terminalreporter.section(f"CORS conformance: {name}")
-    by_topic: Dict[str, Counter[str]] = defaultdict(Counter)
-    by_kind: Dict[str, Counter[str]] = defaultdict(Counter)
-    for record in RESULTS.records:
-        by_topic[record["id"].split("/", 1)[0]][record["outcome"]] += 1
-        kind = "compat" if "compat" in record["tags"] else "hardening"
-        by_kind[kind][record["outcome"]] += 1
-    write(f"{'topic':<18}{'cases':>7}{'pass':>7}{'fail':>7}{'skip':>7}")
-    for topic in sorted(by_topic):
-        counts = by_topic[topic]
-        write(
-            f"{topic:<18}{sum(counts.values()):>7}{counts['pass']:>7}{counts['fail']:>7}{counts['skip']:>7}"
-        )
-    write("-" * 46)
-    for kind in ("compat", "hardening"):
-        counts = by_kind[kind]
-        write(
-            f"{kind:<18}{sum(counts.values()):>7}{counts['pass']:>7}{counts['fail']:>7}{counts['skip']:>7}"
-        )
-    total = Counter(record["outcome"] for record in RESULTS.records)
-    write(
-        f"{'all':<18}{len(RESULTS.records):>7}{total['pass']:>7}{total['fail']:>7}{total['skip']:>7}"
-    )
-    failing = [record for record in RESULTS.records if record["outcome"] == "fail"]
-    if failing:
-        write("")
-        write("failing cases:")
-        for record in failing:
-            kind = "compat" if "compat" in record["tags"] else "hardening"
-            first = record["message"].splitlines()[-1].strip() if record["message"] else ""
-            write(f"  [{kind}] {record['id']}: {first}")
+    for line in summary_lines(RESULTS.records, ("pass", "fail", "skip")):
+        write(line)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

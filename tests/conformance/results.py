@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from collections import Counter, defaultdict
+from typing import Any, Dict, List, Optional, Sequence
 
 from adapters import Adapter
 
@@ -18,3 +19,34 @@ class Results:
         self.records.append(
             {"id": case.id, "tags": list(case.tags), "outcome": outcome, "message": message}
         )
+
+
+def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) -> List[str]:
+    """The terminal summary of a run: counts by topic, by kind and in all, one column per
+    outcome, then the failing cases with the last line of their message."""
+    by_topic: Dict[str, Counter[str]] = defaultdict(Counter)
+    by_kind: Dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        by_topic[record["id"].split("/", 1)[0]][record["outcome"]] += 1
+        by_kind[_kind(record)][record["outcome"]] += 1
+
+    def row(label: str, counts: Counter[str]) -> str:
+        cells = "".join(f"{counts[outcome]:>7}" for outcome in outcomes)
+        return f"{label:<18}{sum(counts.values()):>7}{cells}"
+
+    lines = [f"{'topic':<18}{'cases':>7}" + "".join(f"{outcome:>7}" for outcome in outcomes)]
+    lines += [row(topic, by_topic[topic]) for topic in sorted(by_topic)]
+    lines.append("-" * (25 + 7 * len(outcomes)))
+    lines += [row(kind, by_kind[kind]) for kind in ("compat", "hardening")]
+    lines.append(row("all", Counter(record["outcome"] for record in records)))
+    failing = [record for record in records if record["outcome"] == "fail"]
+    if failing:
+        lines += ["", "failing cases:"]
+        for record in failing:
+            last = record["message"].splitlines()[-1].strip(" -") if record["message"] else ""
+            lines.append(f"  [{_kind(record)}] {record['id']}: {last}")
+    return lines
+
+
+def _kind(record: Dict[str, Any]) -> str:
+    return "compat" if "compat" in record["tags"] else "hardening"

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-import ensure_chromium
+import ensure_debian
 import pytest
 from harness import (
     Attempt,
@@ -392,6 +392,7 @@ def test_only_cases_with_a_browser_field_are_loaded(tmp_path: Path) -> None:
         - id: origins/with-browser
           description: A case with a browser field.
           tags: [compat, origins]
+          rule: "Fetch: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}
@@ -401,6 +402,7 @@ def test_only_cases_with_a_browser_field_are_loaded(tmp_path: Path) -> None:
         - id: origins/without-browser
           description: A case without a browser field.
           tags: [compat, origins]
+          rule: "Fetch: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}
@@ -419,6 +421,7 @@ def test_a_malformed_browser_field_fails_loading(tmp_path: Path) -> None:
         - id: origins/bad-browser
           description: A verdict without reaches_server.
           tags: [compat, origins]
+          rule: "Fetch: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}
@@ -485,16 +488,19 @@ def test_the_page_server_serves_the_sandboxed_frame_page() -> None:
 
 
 def test_install_as_root_runs_apt_get_directly() -> None:
-    assert ensure_chromium.install_commands(True, "/usr/bin/sudo", "/usr/bin/apt-get") == [
+    packages = ["chromium"]
+    assert ensure_debian.install_commands(True, "/usr/bin/sudo", "/usr/bin/apt-get", packages) == [
         ["env", "DEBIAN_FRONTEND=noninteractive", "/usr/bin/apt-get", "update"],
         ["env", "DEBIAN_FRONTEND=noninteractive", "/usr/bin/apt-get", "install", "-y", "chromium"],
     ]
 
 
 def test_install_as_another_user_goes_through_sudo_without_a_prompt() -> None:
-    commands = ensure_chromium.install_commands(False, "/usr/bin/sudo", "/usr/bin/apt-get")
+    commands = ensure_debian.install_commands(
+        False, "/usr/bin/sudo", "/usr/bin/apt-get", ["nodejs", "npm"]
+    )
     assert [command[:2] for command in commands] == [["/usr/bin/sudo", "-n"]] * 2
-    assert commands[1][-3:] == ["install", "-y", "chromium"]
+    assert commands[1][-4:] == ["install", "-y", "nodejs", "npm"]
 
 
 @pytest.mark.parametrize(
@@ -507,14 +513,14 @@ def test_install_as_another_user_goes_through_sudo_without_a_prompt() -> None:
 def test_install_impossible_says_why(
     is_root: bool, sudo: Optional[str], apt_get: Optional[str], words: str
 ) -> None:
-    with pytest.raises(ensure_chromium.CannotInstall, match=words):
-        ensure_chromium.install_commands(is_root, sudo, apt_get)
+    with pytest.raises(ensure_debian.CannotInstall, match=words):
+        ensure_debian.install_commands(is_root, sudo, apt_get, ["chromium"])
 
 
 def test_the_script_fails_clearly_when_it_cannot_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(ensure_chromium, "CHROMIUM", tmp_path / "chromium")
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    assert ensure_chromium.main() == 1
-    assert "no apt-get" in capsys.readouterr().err
+    assert ensure_debian.main(["node"]) == 1
+    error = capsys.readouterr().err
+    assert "node, npm missing" in error and "no apt-get" in error

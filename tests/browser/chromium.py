@@ -17,7 +17,7 @@ from harness import (
 from playwright.sync_api import Browser, Frame, Playwright, sync_playwright
 from servers import ApiDispatcher, RunningServer, WSGIApp, page_app, tls_context
 
-#: Debian's Chromium; tests/browser/ensure_chromium.py installs it. Never a downloaded one.
+#: Debian's Chromium; tests/ensure_debian.py installs it. Never a downloaded one.
 CHROMIUM = "/usr/bin/chromium"
 #: Generous: a fetch that fails does so at once; this only bounds a hung run.
 TIMEOUT_MS = 60_000

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Optional
 
 import pytest
 
-# The conformance runner's modules (cors_spec, adapters) build each case's app.
-CONFORMANCE_DIR = Path(__file__).resolve().parents[1] / "conformance"
-if str(CONFORMANCE_DIR) not in sys.path:
-    sys.path.insert(0, str(CONFORMANCE_DIR))
+# The conformance runner's modules (cors_spec, adapters) build each case's app;
+# tests/ensure_debian.py installs Chromium (its tests are in test_harness.py).
+TESTS_DIR = Path(__file__).resolve().parents[1]
+for directory in (TESTS_DIR / "conformance", TESTS_DIR):
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
 
 from harness import BrowserCase, BrowserResults, load_browser_cases, page_origins  # noqa: E402
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     report = {
         "implementation": adapter.name if adapter else None,
         "version": adapter.version if adapter else None,
+        "adapter": session.config.getoption("--cors-adapter"),
+        "differences": [
+            dataclasses.asdict(difference) for difference in getattr(adapter, "differences", ())
+        ],
         "results": RESULTS.records,
     }
     Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

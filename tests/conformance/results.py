@@ -15,10 +15,40 @@ class Results:
         self.adapter: Optional[Adapter] = None
         self.records: List[Dict[str, Any]] = []
 
-    def record(self, case: Any, outcome: str, message: str = "") -> None:
-        self.records.append(
-            {"id": case.id, "tags": list(case.tags), "outcome": outcome, "message": message}
-        )
+    def record(
+        self,
+        case: Any,
+        outcome: str,
+        message: str = "",
+        observed: Any = None,
+        problems: Sequence[str] = (),
+        explained_by: Sequence[Sequence[str]] = (),
+    ) -> None:
+        """One case's outcome; with ``observed``, what came back, for the matrix report."""
+        record: Dict[str, Any] = {
+            "id": case.id,
+            "tags": list(case.tags),
+            "outcome": outcome,
+            "message": message,
+        }
+        if observed is not None:
+            record["actual"] = _actual(observed)
+        if problems:
+            record["problems"] = [
+                {"text": text, "explained_by": list(ids)}
+                for text, ids in zip(problems, explained_by)
+            ]
+        self.records.append(record)
+
+
+def _actual(observed: Any) -> Dict[str, Any]:
+    if observed.setup_error is not None:
+        error = observed.setup_error
+        return {"setup_error": f"{type(error).__name__}: {error}"}
+    if observed.request_error is not None:
+        error = observed.request_error
+        return {"request_error": f"{type(error).__name__}: {error}"}
+    return {"status": observed.status, "headers": [list(pair) for pair in observed.headers]}
 
 
 def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) -> List[str]:

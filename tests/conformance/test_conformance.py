@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters import Adapter, SkipCase
+from adapters import Adapter, SkipCase, explain
 from cors_spec import Case, failure_message, judge, load_cases
 from results import Results
 
@@ -22,10 +22,13 @@ def test_case(
         pytest.skip(str(reason))
     problems = judge(case, observed)
     if not problems:
-        cors_results.record(case, "pass")
+        cors_results.record(case, "pass", observed=observed)
         return
     message = failure_message(case, observed, problems)
-    cors_results.record(case, "fail", message)
+    explained_by = explain(getattr(cors_adapter, "differences", ()), case.id, problems)
+    cors_results.record(case, "fail", message, observed, problems, explained_by)
+    if all(explained_by):
+        pytest.xfail(f"explained by {', '.join(sorted({d for ds in explained_by for d in ds}))}")
     if case.kind == "hardening" and request.config.getoption("--cors-hardening-may-fail"):
-        pytest.xfail(f"hardening case: {problems[0]}")
+        pytest.xfail(f"hardening case: {problems[0][:200]}")
     pytest.fail(message, pytrace=False)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
-from typing import Any, Dict
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from cors_spec import Case, Observed
 
@@ -18,6 +21,58 @@ class SkipCase(Exception):
     says why (e.g. "blueprints are a Flask feature")."""
 
 
+@dataclass(frozen=True)
+class Difference:
+    """A behaviour of an implementation that makes spec cases fail, found and checked by
+    hand: either it breaks a protocol rule (``kind="protocol"``) or it is a documented
+    choice the protocol allows but Flask-CORS does not make (``kind="documented"``).
+
+    A failing case is explained when every problem the judge reports matches a difference
+    (``problem`` is searched in the problem's text) whose ``cases`` globs match its id.
+    """
+
+    id: str
+    kind: str
+    summary: str
+    #: Where the behaviour is documented or visible: a docs page, or a source file at a version.
+    source: str
+    problem: str
+    cases: Tuple[str, ...] = ("*",)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("protocol", "documented"):
+            raise ValueError(f"difference {self.id}: kind must be 'protocol' or 'documented'")
+        re.compile(self.problem)
+
+    def explains(self, case_id: str, problem: str) -> bool:
+        """Whether this difference accounts for one problem of one case."""
+        return any(fnmatch.fnmatchcase(case_id, glob) for glob in self.cases) and bool(
+            re.search(self.problem, problem)
+        )
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Difference:
+        """A difference as a process adapter's ``--describe`` gives it."""
+        return cls(
+            id=raw["id"],
+            kind=raw["kind"],
+            summary=raw["summary"],
+            source=raw["source"],
+            problem=raw["problem"],
+            cases=tuple(raw.get("cases", ["*"])),
+        )
+
+
+def explain(
+    differences: Sequence[Difference], case_id: str, problems: Sequence[str]
+) -> List[List[str]]:
+    """For each problem, the ids of the differences that explain it (maybe none)."""
+    return [
+        [difference.id for difference in differences if difference.explains(case_id, problem)]
+        for problem in problems
+    ]
+
+
 class Adapter(Protocol):
     """One CORS implementation, seen by the runner.
 
@@ -29,6 +84,8 @@ class Adapter(Protocol):
     #: Implementation name and version, for reports.
     name: str
     version: str
+    #: Known behaviours that make cases fail (optional attribute; none when absent).
+    differences: Sequence[Difference]
 
     def run(self, case: Case) -> Observed:
         """Play one case; raise SkipCase if the implementation cannot express it."""
@@ -38,6 +95,10 @@ class Adapter(Protocol):
 #: Adapters known by a short name; anything else is given as "module:attribute".
 REGISTRY: Dict[str, str] = {
     "flask_cors": "adapters.flask_api:FlaskCorsApiAdapter",
+    "starlette": "adapters.starlette_cors:StarletteAdapter",
+    "django": "adapters.django_cors:DjangoCorsHeadersAdapter",
+    "express": "adapters.process:express_adapter",
+    "process": "adapters.process:command_adapter",
 }
 
 

@@ -74,7 +74,8 @@ def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) ->
         lines += ["", "failing cases:"]
         for record in failing:
             last = record["message"].splitlines()[-1].strip(" -") if record["message"] else ""
-            lines.append(f"  [{_kind(record)}] {record['id']}: {last}")
+            shown = last if len(last) <= 200 else f"{last[:200]}... ({len(last)} characters)"
+            lines.append(f"  [{_kind(record)}] {record['id']}: {shown}")
     return lines
 
 

@@ -1,0 +1,109 @@
+"""The conformance matrix page, rendered by headless Chromium with JavaScript off: its
+tables must say what the runner's JSON reports say (tox -e matrix runs this last)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("CORS_MATRIX_HTML", ROOT / "reports" / "conformance.html"))
+REPORTS = Path(os.environ.get("CORS_MATRIX_REPORTS", ROOT / "reports" / "matrix"))
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def load_reports() -> List[dict]:
+    """The JSON reports, this project first and Flask-CORS second as the page orders them."""
+    order = {"spec-reference": 0, "spec-flask-cors": 1}
+    paths = sorted(REPORTS.glob("*.json"), key=lambda p: (order.get(p.stem, 2), p.stem))
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def expected_rows(reports: List[dict]) -> Dict[str, List[Tuple[int, int, int]]]:
+    """Per row label (topic, compat, hardening, all): (pass, fail, skip) per report."""
+    rows: Dict[str, List[Counter]] = defaultdict(lambda: [Counter() for _ in reports])
+    for index, report in enumerate(reports):
+        for record in report["results"]:
+            kind = "compat" if "compat" in record["tags"] else "hardening"
+            for label in (record["id"].split("/")[0], kind, "all"):
+                rows[label][index][record["outcome"]] += 1
+    return {
+        label: [(c["pass"], c["fail"], c["skip"]) for c in counters]
+        for label, counters in rows.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Page]:
+    if not HTML.is_file():
+        pytest.fail(f"{HTML} does not exist: run tox -e matrix (or matrix_report.py --html)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(HTML.as_uri())
+        yield page
+        browser.close()
+
+
+def cell_texts(page: Page, selector: str) -> List[List[str]]:
+    rows = page.locator(selector)
+    return [
+        [text.strip() for text in rows.nth(i).locator("th, td").all_inner_texts()]
+        for i in range(rows.count())
+    ]
+
+
+def test_page_needs_no_script_and_nothing_from_elsewhere(page: Page) -> None:
+    assert page.locator("script").count() == 0
+    for attribute in ("src", "href"):
+        for element in page.locator(f"[{attribute}]").all():
+            value = element.get_attribute(attribute) or ""
+            assert value.startswith("#"), f"{attribute}={value!r} leaves the page"
+
+
+def test_summary_table_lists_every_implementation(page: Page) -> None:
+    reports = load_reports()
+    names = page.locator("#summary thead th[data-implementation]").all_inner_texts()
+    assert [name.strip() for name in names] == [report["implementation"] for report in reports]
+    implementations = cell_texts(page, "#implementations-table tbody tr")
+    assert [(row[0], row[1]) for row in implementations] == [
+        (report["implementation"], report["version"]) for report in reports
+    ]
+
+
+def test_summary_table_counts_match_the_reports(page: Page) -> None:
+    reports = load_reports()
+    expected = expected_rows(reports)
+    shown = {}
+    for row in cell_texts(page, "#summary tbody tr"):
+        numbers = [int(text) for text in row[1:]]
+        shown[row[0]] = [tuple(numbers[i : i + 3]) for i in range(0, len(numbers), 3)]
+    assert shown == expected
+
+
+def test_every_failure_has_a_section_with_its_explanation(page: Page) -> None:
+    assert "unexplained" not in " ".join(page.locator("#failures ~ section").all_inner_texts())
+    for report in load_reports():
+        for record in report["results"]:
+            if record["outcome"] != "fail":
+                continue
+            section = page.locator(f"#case-{record['id'].replace('/', '-')}")
+            assert section.count() == 1, record["id"]
+            text = section.inner_text()
+            assert report["implementation"] in text
+            assert "unexplained" not in text, record["id"]
+            for problem in record["problems"]:
+                ids = problem["explained_by"]
+                if ids:
+                    assert all(i in text for i in ids), (record["id"], ids)
+                else:
+                    assert "hardening" in record["tags"], record["id"]
+                    assert "this project's hardening" in text, record["id"]

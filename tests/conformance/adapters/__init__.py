@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from cors_spec import Case, Observed
 
@@ -114,3 +115,26 @@ def load_adapter(spec: str) -> Adapter:
     found: Any = getattr(importlib.import_module(module_name), attribute)
     adapter = found() if isinstance(found, type) or not hasattr(found, "run") else found
     return adapter  # type: ignore[no-any-return]
+
+
+class LogCapture(logging.Handler):
+    """Collects the messages of one logger tree at DEBUG while active, for ``Observed.logs``."""
+
+    def __init__(self, logger_name: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: List[str] = []
+        self._logger = logging.getLogger(logger_name)
+        self._level: Optional[int] = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> LogCapture:
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level or logging.NOTSET)

@@ -60,7 +60,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
-import logging
 import re
 import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
@@ -93,7 +92,7 @@ from django.urls import clear_url_caches, path, re_path
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from adapters import Difference, SkipCase
+from adapters import Difference, LogCapture, SkipCase
 from adapters.neutral import neutral_case
 from cors_spec import Case, Observed
 
@@ -272,7 +271,7 @@ def _send(request: Mapping[str, Any]) -> Observed:
     for name, value in request["headers"].items():
         key = name.upper().replace("-", "_")
         environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
-    records = _LogCapture()
+    records = LogCapture("corsheaders")
     try:
         with records:
             response = Client(raise_request_exception=False).generic(
@@ -286,29 +285,6 @@ def _send(request: Mapping[str, Any]) -> Observed:
         body=response.content,
         logs=records.messages,
     )
-
-
-class _LogCapture(logging.Handler):
-    """Collects the messages of the ``corsheaders`` logger tree at DEBUG while active."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: List[str] = []
-        self._logger = logging.getLogger("corsheaders")
-        self._level: Optional[int] = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-    def __enter__(self) -> _LogCapture:
-        self._level = self._logger.level
-        self._logger.setLevel(logging.DEBUG)
-        self._logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._level or logging.NOTSET)
 
 
 def differences(version: str, django_version: str) -> List[Difference]:

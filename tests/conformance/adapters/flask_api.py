@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
-import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Tuple
 
 from flask import Blueprint, Flask, abort
 
 import flask_cors
+from adapters import LogCapture
 from cors_spec import Case, Observed, decode_options, decode_value
 
 DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -42,7 +42,7 @@ class FlaskCorsApiAdapter:
             app = build_app(case)
         except (TypeError, ValueError) as error:
             return Observed(setup_error=error)
-        records = _LogCapture()
+        records = LogCapture("flask_cors")
         try:
             with records:
                 response = app.test_client().open(
@@ -143,26 +143,3 @@ def _environ(headers: Mapping[str, str]) -> Dict[str, str]:
         key = name.upper().replace("-", "_")
         environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
     return environ
-
-
-class _LogCapture(logging.Handler):
-    """Collects the messages of the ``flask_cors`` logger tree at DEBUG while active."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: List[str] = []
-        self._logger = logging.getLogger("flask_cors")
-        self._level: Optional[int] = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-    def __enter__(self) -> _LogCapture:
-        self._level = self._logger.level
-        self._logger.setLevel(logging.DEBUG)
-        self._logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._level or logging.NOTSET)

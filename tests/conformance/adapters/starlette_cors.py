@@ -64,9 +64,8 @@ Skipped (besides what ``neutral_case`` skips: Flask-only features and setup erro
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Mapping
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -77,7 +76,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient  # with httpx2, which Starlette 1.x prefers
 
-from adapters import Difference, SkipCase
+from adapters import Difference, LogCapture, SkipCase
 from adapters.neutral import neutral_case
 from cors_spec import Case, Observed
 
@@ -224,7 +223,7 @@ def _endpoint(behaviour: Mapping[str, Any], automatic_options: bool, allow: str)
 
 
 def _send(app: Starlette, request: Mapping[str, Any]) -> Observed:
-    records = _LogCapture()
+    records = LogCapture("starlette")
     try:
         with records, TestClient(app, raise_server_exceptions=False) as client:
             response = client.request(
@@ -238,29 +237,6 @@ def _send(app: Starlette, request: Mapping[str, Any]) -> Observed:
         body=response.content,
         logs=records.messages,
     )
-
-
-class _LogCapture(logging.Handler):
-    """Collects the messages of the ``starlette`` logger tree at DEBUG while active."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages: List[str] = []
-        self._logger = logging.getLogger("starlette")
-        self._level: Optional[int] = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-    def __enter__(self) -> _LogCapture:
-        self._level = self._logger.level
-        self._logger.setLevel(logging.DEBUG)
-        self._logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._logger.removeHandler(self)
-        self._logger.setLevel(self._level or logging.NOTSET)
 
 
 def differences(version: str) -> List[Difference]:

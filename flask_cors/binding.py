@@ -19,7 +19,7 @@ from .options import (
     parse_config,
     resolve,
 )
-from .patterns import PathPattern
+from .patterns import PathPattern, shown
 from .policy import Decision, Policy, decide
 
 LOG = logging.getLogger("flask_cors")
@@ -69,9 +69,7 @@ Rule = Tuple[PathPattern, Policy]
 CACHE_SIZE = 1024
 #: Longest key remembered; longer requests are answered without being cached.
 CACHEABLE_LENGTH = 2048
-#: Most characters of one request value written to a log record, and most names of a
-#: list, so that hostile requests cannot turn into huge log lines.
-LOGGED_LENGTH = 200
+#: Most names of a list written to a log record (each value is clipped by ``shown``).
 LOGGED_NAMES = 10
 
 
@@ -252,7 +250,12 @@ def decide_cached(
     request_private_network: Optional[str],
 ) -> Decision:
     """``decide``, remembered per policy for up to ``CACHE_SIZE`` request shapes: the
-    answer is a pure function of these values, and browsers repeat them."""
+    answer is a pure function of these values, and browsers repeat them. Not with a
+    callable in ``origins``, whose answer may change at any time."""
+    if policy.origins.checks:
+        return decide(
+            policy, method, origin, request_method, request_headers, request_private_network
+        )
     key = (method, origin, request_method, request_headers, request_private_network)
     cache = policy.decisions
     try:
@@ -274,14 +277,6 @@ def merge_vary_origin(values: List[str]) -> Optional[str]:
     if "*" in tokens or "origin" in tokens:
         return None
     return ", ".join([*existing, "Origin"])
-
-
-def shown(value: Optional[str]) -> str:
-    """A request value as written to logs: ``repr``-escaped, so no raw CR, LF or other
-    control character reaches a log line, and clipped to ``LOGGED_LENGTH`` characters."""
-    if value is None or len(value) <= LOGGED_LENGTH:
-        return repr(value)
-    return f"{value[:LOGGED_LENGTH]!r}... ({len(value)} characters)"
 
 
 def _shown_names(names: Tuple[str, ...]) -> str:

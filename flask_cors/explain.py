@@ -25,6 +25,7 @@ from .policy import (
     METHOD_NOT_ALLOWED,
     NO_ORIGIN,
     ORIGIN_ALLOWED,
+    ORIGIN_CHECK_FAILED,
     ORIGIN_INVALID,
     ORIGIN_NOT_ALLOWED,
     PREFLIGHT_ALLOWED,
@@ -63,10 +64,14 @@ OPTION_ORDER = (
 
 
 def describe_names(matcher: NameMatcher) -> List[str]:
-    """A matcher's configuration as written: '*', literals, then regexes."""
+    """A matcher's configuration as written: '*', literals, regexes, then callables."""
     if matcher.wildcard:
         return ["*"]
-    return [*matcher.configured_literals, *(f"regex:{p.pattern}" for p in matcher.patterns)]
+    return [
+        *matcher.configured_literals,
+        *(f"regex:{p.pattern}" for p in matcher.patterns),
+        *(f"callable:{check.name}" for check in matcher.checks),
+    ]
 
 
 def describe_policy(policy: Policy) -> Dict[str, Any]:
@@ -380,6 +385,11 @@ def _decision_reasons(step: Step, exchange: Exchange) -> Iterator[str]:
     for code in decision.reasons:
         if code == ORIGIN_NOT_ALLOWED:
             yield f"{code}: {origin!r} is not allowed{_closest(origin, policy.origins)}"
+        elif code == ORIGIN_CHECK_FAILED:
+            yield (
+                f"{code}: an origins callable raised for {origin!r}, which counts as not "
+                "allowed; the error is in the flask_cors log"
+            )
         elif code == ORIGIN_INVALID:
             yield (
                 f"{code}: {origin!r} cannot be echoed (not visible ASCII, contains a comma, "
@@ -411,7 +421,7 @@ def _how_allowed(origin: str, origins: NameMatcher) -> str:
     if origin.lower() in origins.literals:
         return "is listed in origins"
     matching = next((p.pattern for p in origins.patterns if p.fullmatch(origin)), None)
-    return f"matches regex:{matching}" if matching else "is allowed"
+    return f"matches regex:{matching}" if matching else "is allowed by a callable in origins"
 
 
 def _closest(origin: str, origins: NameMatcher) -> str:

@@ -11,6 +11,7 @@ from .core import ACL_ORIGIN, CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES
 from .patterns import (
     WILDCARDS,
     NameMatcher,
+    OriginCheck,
     PathPattern,
     has_unescaped_dot,
     is_serialized_origin,
@@ -46,20 +47,25 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _items(value: Any, where: str, allow_patterns: bool) -> List[Any]:
-    """Turn a str, pattern or collection into a list of items; split literal strings on
-    commas so ``"GET, POST"`` and environment-fed lists mean what they say."""
-    kinds = (
-        "a string, a compiled regex or a list of them"
-        if allow_patterns
-        else ("a string or a list of strings")
-    )
+def _items(
+    value: Any, where: str, allow_patterns: bool, allow_callables: bool = False
+) -> List[Any]:
+    """Turn a str, pattern, callable or collection into a list of items; split literal
+    strings on commas so ``"GET, POST"`` and environment-fed lists mean what they say."""
+    if allow_callables:
+        kinds = "a string, a compiled regex, a callable or a list of them"
+    elif allow_patterns:
+        kinds = "a string, a compiled regex or a list of them"
+    else:
+        kinds = "a string or a list of strings"
     if isinstance(value, str):
         raw: List[Any] = [value]
     elif isinstance(value, re.Pattern):
         raw = [value]
     elif isinstance(value, _SEQUENCE_TYPES):
         raw = list(value)
+    elif allow_callables and callable(value):
+        raw = [value]
     else:
         raise TypeError(f"{where} must be {kinds}, got {_describe(value)}")
     items: List[Any] = []
@@ -75,11 +81,23 @@ def _items(value: Any, where: str, allow_patterns: bool) -> List[Any]:
                 items.append(item.strip(_BLANKS))  # the same object when nothing is stripped
             else:
                 items.extend(part.strip(_BLANKS) for part in item.split(","))
+        elif allow_callables and callable(item):
+            items.append(item)
         else:
             raise TypeError(f"{where} must be {kinds}, got the item {_describe(item)}")
     if isinstance(value, (set, frozenset)):
-        items.sort(key=lambda item: item.pattern if isinstance(item, re.Pattern) else item)
+        items.sort(key=_sort_key)
     return items
+
+
+def _sort_key(item: Any) -> str:
+    """A set's items in a stable order: strings and regexes by their text, callables by
+    their name."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, re.Pattern):
+        return str(item.pattern)
+    return str(getattr(item, "__qualname__", ""))
 
 
 def _compile(pattern: str, where: str, flags: int) -> Pattern[str]:
@@ -114,16 +132,20 @@ def _parse_names(
     where: str,
     check_literal: Callable[[str, str], Optional[str]],
     check_regex: Callable[[str, str], Optional[str]],
+    allow_callables: bool = False,
 ) -> NameMatcher:
-    """Wildcards, literals and regexes of a case-insensitive name list (origins or header
-    names); the checks raise for a literal that can never match, or return a warning."""
+    """Wildcards, literals, regexes (and, for origins, callables) of a case-insensitive
+    name list; the checks raise for a literal that can never match, or return a warning."""
     wildcard = False
     literals: List[str] = []
     patterns: List[Pattern[str]] = []
+    checks: List[OriginCheck] = []
     notes: List[str] = []
-    for item in _items(value, where, allow_patterns=True):
+    for item in _items(value, where, allow_patterns=True, allow_callables=allow_callables):
         note = None
-        if isinstance(item, re.Pattern):
+        if not isinstance(item, (str, re.Pattern)):
+            checks.append(OriginCheck(item, where))
+        elif isinstance(item, re.Pattern):
             patterns.append(item)
         elif item in WILDCARDS:
             wildcard = True
@@ -135,7 +157,12 @@ def _parse_names(
             literals.append(item)
         if note:
             notes.append(note)
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns), tuple(notes))
+    if wildcard and checks:
+        notes.append(
+            f"{where} includes '*', so its callables ({', '.join(c.name for c in checks)}) "
+            "are never called"
+        )
+    return NameMatcher(wildcard, tuple(literals), tuple(patterns), tuple(notes), tuple(checks))
 
 
 def _check_origin(item: str, where: str) -> Optional[str]:
@@ -171,8 +198,9 @@ def _no_check(item: str, where: str) -> Optional[str]:
 
 
 def parse_origins(value: Any, where: str) -> NameMatcher:
-    """Origins: ``*``, literal origins (case-insensitive) and regexes (whole value)."""
-    return _parse_names(value, where, _check_origin, _check_origin_regex)
+    """Origins: ``*``, literal origins (case-insensitive), regexes (whole value) and
+    callables taking the request's Origin and returning True or False."""
+    return _parse_names(value, where, _check_origin, _check_origin_regex, allow_callables=True)
 
 
 def parse_header_names(value: Any, where: str) -> NameMatcher:
@@ -434,6 +462,12 @@ def build_policy(
     credentials: bool = values["supports_credentials"]
     send_wildcard: bool = values["send_wildcard"]
     expose: Optional[Tuple[str, ...]] = values["expose_headers"]
+    if origins.checks and not values["vary_header"] and settled("origins", "vary_header"):
+        raise ValueError(
+            f"{where}: vary_header cannot be False with a callable in origins: the answer "
+            "depends on the Origin, and a cache that is not told so would give one site's "
+            "answer to another"
+        )
     conflict = ("origins", "supports_credentials", "send_wildcard")
     if origins.wildcard and credentials and send_wildcard and settled(*conflict):
         raise ValueError(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 import re
-from typing import Dict, List, Optional, Pattern, Tuple
+from typing import Callable, Dict, List, Optional, Pattern, Tuple
+
+LOG = logging.getLogger("flask_cors")
 
 #: A configured string containing any of these is a regular expression, otherwise a
 #: literal. This is Flask-CORS's documented rule, kept so existing configurations mean
@@ -34,6 +38,10 @@ _SERIALIZED_ORIGIN = re.compile(
 )
 _IPV6_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
 _UNESCAPED_DOT = re.compile(r"(?<!\\)\.(?=[A-Za-z0-9])")
+
+#: Most characters of one request value written to a log record, so that hostile
+#: requests cannot turn into huge log lines.
+LOGGED_LENGTH = 200
 
 
 def is_token(value: str) -> bool:
@@ -67,6 +75,82 @@ def has_unescaped_dot(pattern: str) -> bool:
     return _UNESCAPED_DOT.search(pattern) is not None
 
 
+def shown(value: Optional[str]) -> str:
+    """A request value as written to logs: ``repr``-escaped, so no raw CR, LF or other
+    control character reaches a log line, and clipped to ``LOGGED_LENGTH`` characters."""
+    if value is None or len(value) <= LOGGED_LENGTH:
+        return repr(value)
+    return f"{value[:LOGGED_LENGTH]!r}... ({len(value)} characters)"
+
+
+class OriginCheck:
+    """A callable entry of ``origins``: asked at request time whether an Origin is allowed.
+
+    It is only ever called with a serialized origin (``scheme://host[:port]``, as sent;
+    never ``null``). An exception it raises is logged, escaped, and counts as "not
+    allowed"; a return value other than True or False is a programming error and raises
+    ``TypeError`` naming the option.
+    """
+
+    __slots__ = ("function", "where", "name")
+
+    def __init__(self, function: Callable[[str], bool], where: str):
+        self.function = function
+        #: The option as the user set it, for error messages ("CORS() origins").
+        self.where = where
+        name = getattr(function, "__qualname__", None)
+        self.name = name if isinstance(name, str) else _clipped(repr(function))
+        unwrapped = inspect.unwrap(function)
+        if inspect.iscoroutinefunction(unwrapped) or inspect.isasyncgenfunction(unwrapped):
+            raise TypeError(
+                f"{where}: {self.name} is an async function; a callable in origins is "
+                "called for each request and must return True or False"
+            )
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):  # some builtins have no signature to check
+            return
+        try:
+            signature.bind("https://origin.example")
+        except TypeError:
+            raise TypeError(
+                f"{where}: {self.name} must accept one argument, the request's Origin "
+                f"(its signature is {signature})"
+            ) from None
+
+    def __call__(self, origin: str) -> Optional[bool]:
+        """True or False, or None when the callable raised (and the error was logged)."""
+        try:
+            verdict = self.function(origin)
+        except Exception as error:
+            LOG.error(
+                "CORS origins callable %s (%s) raised %s for Origin %s; the origin is not allowed",
+                self.name,
+                self.where,
+                shown(_error_text(error)),
+                shown(origin),
+            )
+            return None
+        if type(verdict) is not bool:
+            raise TypeError(
+                f"{self.where}: the callable {self.name} returned "
+                f"{_clipped(repr(verdict))} for the Origin {shown(origin)}; "
+                "it must return True or False"
+            )
+        return verdict
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _error_text(error: Exception) -> str:
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:  # a broken __str__ must not turn a logged failure into a 500
+        return type(error).__name__
+
+
 class NameMatcher:
     """Matches case-insensitive names (origins, header names) against a configuration.
 
@@ -77,7 +161,15 @@ class NameMatcher:
     conditionals, inline global flags) is kept on its own.
     """
 
-    __slots__ = ("wildcard", "configured_literals", "literals", "patterns", "matchers", "notes")
+    __slots__ = (
+        "wildcard",
+        "configured_literals",
+        "literals",
+        "patterns",
+        "matchers",
+        "notes",
+        "checks",
+    )
 
     def __init__(
         self,
@@ -85,6 +177,7 @@ class NameMatcher:
         literals: Tuple[str, ...],
         patterns: Tuple[Pattern[str], ...],
         notes: Tuple[str, ...] = (),
+        checks: Tuple[OriginCheck, ...] = (),
     ) -> None:
         self.wildcard = wildcard
         #: Literals as configured, in order (for display and for always_send).
@@ -94,6 +187,8 @@ class NameMatcher:
         self.matchers = _combine(patterns)
         #: Warnings about risky but legal entries, logged once when a policy uses them.
         self.notes = notes
+        #: Callables asked when neither a literal nor a regex matches (origins only).
+        self.checks = checks
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` is allowed by this configuration. Callers bound the length of
@@ -107,6 +202,17 @@ class NameMatcher:
             if matcher.fullmatch(value):
                 return True
         return False
+
+    def check(self, origin: str) -> Optional[bool]:
+        """Ask the callables about a serialized ``origin``: True when one allows it, None
+        when none does and one raised, else False."""
+        failed = False
+        for check in self.checks:
+            verdict = check(origin)
+            if verdict:
+                return True
+            failed = failed or verdict is None
+        return None if failed else False
 
 
 def _lowered(text: str) -> str:

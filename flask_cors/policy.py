@@ -1,4 +1,5 @@
-"""The CORS decision as a pure function of plain values: no Flask, no I/O."""
+"""The CORS decision as a function of plain values: no Flask, and no I/O but what a
+callable in ``origins`` does."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .patterns import (
     TOKEN,
     NameMatcher,
     is_reflectable_origin,
+    is_serialized_origin,
     is_token,
 )
 
@@ -27,6 +29,7 @@ from .patterns import (
 ORIGIN_ALLOWED = "origin-allowed"
 ORIGIN_NOT_ALLOWED = "origin-not-allowed"
 ORIGIN_INVALID = "origin-invalid"
+ORIGIN_CHECK_FAILED = "origin-check-failed"
 NO_ORIGIN = "no-origin"
 NO_ORIGIN_ALWAYS_SEND = "no-origin-always-send"
 PREFLIGHT_ALLOWED = "preflight-allowed"
@@ -91,9 +94,12 @@ class Policy:
                 self.origins, self.supports_credentials, self.always_send
             ),
             # The answer varies with Origin unless every request, with or without an
-            # Origin, gets the same literal '*'.
+            # Origin, gets the same literal '*'; a callable always makes it vary.
             "vary_origin": self.vary_header
-            and not (self.origins.wildcard and self.send_wildcard and self.always_send),
+            and (
+                bool(self.origins.checks)
+                or not (self.origins.wildcard and self.send_wildcard and self.always_send)
+            ),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -102,8 +108,9 @@ class Policy:
 def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> Optional[str]:
     """The "most likely to be correct" ACAO for a request without Origin (always_send):
     '*' for a wildcard without credentials, else one configured literal origin: the
-    alphabetically first, the one Flask-CORS 6 picks."""
-    if not always_send:
+    alphabetically first, the one Flask-CORS 6 picks. Nothing when a callable decides:
+    which origin it would allow cannot be known without one."""
+    if not always_send or origins.checks:
         return None
     if origins.wildcard:
         return None if credentials else "*"
@@ -139,6 +146,13 @@ def decide(
     elif not is_reflectable_origin(origin):
         return _decision((), vary, (ORIGIN_INVALID,))
     elif policy.origins.matches(origin):
+        value = origin
+        reasons = [ORIGIN_ALLOWED]
+    elif policy.origins.checks and is_serialized_origin(origin):
+        verdict = policy.origins.check(origin)
+        if not verdict:
+            reason = ORIGIN_NOT_ALLOWED if verdict is False else ORIGIN_CHECK_FAILED
+            return _decision((), vary, (reason,))
         value = origin
         reasons = [ORIGIN_ALLOWED]
     else:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from flask import Flask
+from flask import Flask, request
 
 from .binding import STUB_VIEW_KEY, TRACE_KEY, PolicySource, Step, cors_state
 from .core import (
@@ -19,6 +19,7 @@ from .core import (
     ACL_REQUEST_HEADERS,
     ACL_REQUEST_METHOD,
 )
+from .decorator import answer_class_preflight, decorated_methods, method_policy_view
 from .patterns import NameMatcher
 from .policy import (
     HEADER_NOT_ALLOWED,
@@ -161,17 +162,41 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
         methods = sorted(rule.methods or ())
         view = app.view_functions.get(rule.endpoint)
         decorator: Optional[PolicySource] = getattr(view, "cors_source", None)
-        applies, policy = "none", None
         if decorator is not None:
-            applies, policy = source_label(decorator, None), decorator.table(app).rules[0][1]
-        else:
-            for source in _sources_for(app, rule.endpoint):
-                match = source.table(app).match(rule.rule)
-                if match is not None:
-                    pattern, policy = match
-                    applies = source_label(source, pattern.source)
-                    break
-        found.append(RoutePolicy(rule.rule, rule.endpoint, methods, applies, policy))
+            policy = decorator.table(app).rules[0][1]
+            found.append(
+                RoutePolicy(
+                    rule.rule, rule.endpoint, methods, source_label(decorator, None), policy
+                )
+            )
+            continue
+        # A class-based view whose methods are decorated: a row per decorated method.
+        view_class = getattr(view, "view_class", None)
+        per_method = decorated_methods(view_class)
+        rest = methods
+        if "dispatch_request" in per_method:
+            per_method, rest = {"dispatch_request": per_method["dispatch_request"]}, []
+        for name, decorated in per_method.items():
+            covered = (
+                methods
+                if name == "dispatch_request"
+                else [m for m in methods if method_policy_view(view_class, m) is decorated]
+            )
+            if covered:
+                label = f"@cross_origin on the view's {name}()"
+                policy = decorated.cors_source.table(app).rules[0][1]
+                found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy))
+                rest = [m for m in rest if m not in covered]
+        if per_method and not set(rest) - {"OPTIONS"}:
+            continue
+        applies, covering = "none", None
+        for source in _sources_for(app, rule.endpoint):
+            match = source.table(app).match(rule.rule)
+            if match is not None:
+                pattern, covering = match
+                applies = source_label(source, pattern.source)
+                break
+        found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering))
     return found
 
 
@@ -255,7 +280,7 @@ def replay(
         for endpoint, view in saved.items():
             # A decorated view keeps the decorator's own wrapper, which the stub flag stops
             # short of the view; whatever was wrapped around it does not run either.
-            app.view_functions[endpoint] = getattr(view, "cors_wrapper", _stub_view)
+            app.view_functions[endpoint] = _stand_in(view)
         response = app.test_client().open(
             path,
             method=method,
@@ -272,6 +297,28 @@ def replay(
 
 def _stub_view(**_: Any) -> str:
     return ""
+
+
+def _stand_in(view: Any) -> Any:
+    """What answers for ``view`` while replaying: its decorator's wrapper, the decorated
+    methods of its class (without creating an instance), or an empty 200."""
+    wrapper = getattr(view, "cors_wrapper", None)
+    if wrapper is not None:
+        return wrapper
+    view_class = getattr(view, "view_class", None)
+    per_method = decorated_methods(view_class)
+    if not per_method:
+        return _stub_view
+    if "dispatch_request" in per_method:
+        return per_method["dispatch_request"]
+
+    def class_view_stand_in(**kwargs: Any) -> Any:
+        if getattr(view_class, request.method.lower(), None) is answer_class_preflight:
+            return answer_class_preflight(view_class)
+        decorated = method_policy_view(view_class, request.method)
+        return "" if decorated is None else decorated(None, **kwargs)
+
+    return class_view_stand_in
 
 
 def explain(

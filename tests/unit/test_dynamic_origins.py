@@ -476,3 +476,16 @@ def test_explain_says_when_the_callable_raised(caplog):
         text = format_explanation(explain(app, A, "/x"))
     assert "BLOCKED" in text
     assert "origin-check-failed: an origins callable raised" in text
+
+
+def test_set_mixing_strings_regexes_and_callables_is_ordered_and_accepted():
+    origins = {A, re.compile(r"https://.*\.b\.example"), named_check}
+    client = via_keywords(origins).test_client()
+    assert client.get("/x", headers={"Origin": "https://x.b.example"}).headers[ACAO]
+    app = via_keywords(origins)
+    policy = app.extensions["cors"]["sources"][0].table(app).rules[0][1]
+    assert describe_policy(policy)["origins"] == [
+        A,
+        r"regex:https://.*\.b\.example",
+        "callable:named_check",
+    ]

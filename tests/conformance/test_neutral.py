@@ -103,11 +103,32 @@ def test_decorator_on_a_route_is_skipped() -> None:
     assert "cross_origin" in skip_reason(make_case({"extension": {}}, app=app))
 
 
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        ({"style": "method-view"}, "class-based view"),
+        ({"style": "view", "method_decorators": {"dispatch_request": {}}}, "class-based view"),
+        ({"async": True}, "async def"),
+        ({"style": "function", "async": False}, None),
+    ],
+)
+def test_class_based_and_async_views_are_skipped(route: Dict[str, Any], reason: Any) -> None:
+    case = make_case({"extension": {}}, app={"routes": [{"path": "/a", **route}]})
+    if reason is None:
+        assert neutral_case(case)["routes"][0]["path"] == "/a"
+    else:
+        assert reason in skip_reason(case)
+
+
 def test_real_flask_only_cases_are_skipped() -> None:
     for case in REAL.values():
         flask_only = set(case.config) - {"extension"} or set(case.app) - {"routes"}
-        decorated = any(r.get("decorator") is not None for r in case.app.get("routes") or [])
-        if flask_only or decorated:
+        routes = case.app.get("routes") or []
+        decorated = any(r.get("decorator") is not None for r in routes)
+        class_or_async = any(
+            r.get("style", "function") != "function" or r.get("async") for r in routes
+        )
+        if flask_only or decorated or class_or_async:
             skip_reason(case)
 
 

@@ -35,6 +35,7 @@ TOPICS = [
     "exceptions",
     "blueprints",
     "attacks",
+    "views",
 ]
 
 

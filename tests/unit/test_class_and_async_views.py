@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 import functools
 
-import pytest
 from flask import Flask, abort
 from flask.views import MethodView, View
 
 from flask_cors import CORS, cross_origin
 from flask_cors.explain import explain, format_explanation, route_policies
-
-pytest.importorskip("asgiref", reason="Flask's async extra (asgiref) runs async views")
 
 A = "https://a.example"
 B = "https://b.example"

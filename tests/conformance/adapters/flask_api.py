@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
-from typing import Any, Callable, Dict, Mapping, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 from flask import Blueprint, Flask, abort
+from flask.views import MethodView, View
 
 import flask_cors
 from adapters import LogCapture
@@ -105,19 +106,54 @@ def build_app(case: Case) -> Flask:
 
 
 def _add_route(target: Any, route: Mapping[str, Any]) -> None:
-    view = _view(route.get("view") or {})
-    if route.get("decorator") is not None:
-        view = flask_cors.cross_origin(**decode_options(route["decorator"]))(view)
+    style = route.get("style", "function")
+    methods = route.get("methods", ["GET"])
+    decorator = route.get("decorator")
+    wrap = None if decorator is None else flask_cors.cross_origin(**decode_options(decorator))
+    behaviour = route.get("view") or {}
+    view: Callable[..., Any]
+    if style == "function":
+        view = _view(behaviour, bool(route.get("async")))
+        if wrap is not None:
+            view = wrap(view)
+    else:
+        endpoint = f"view_{next(_counter)}"
+        view = _class_view(style, route, methods).as_view(endpoint)
+        target.add_url_rule(route["path"], endpoint=endpoint, view_func=view)
+        return
     target.add_url_rule(
-        route["path"],
-        endpoint=f"view_{next(_counter)}",
-        view_func=view,
-        methods=route.get("methods", ["GET"]),
+        route["path"], endpoint=f"view_{next(_counter)}", view_func=view, methods=methods
     )
 
 
-def _view(behaviour: Mapping[str, Any]) -> Callable[..., Any]:
-    def view(**_: Any) -> Any:
+def _class_view(style: str, route: Mapping[str, Any], methods: List[str]) -> Any:
+    """A View or MethodView subclass written the way a user would: its methods defined
+    in the class body, decorated there when the case says so (``__set_name__`` and
+    ``__init_subclass__`` run as for hand-written code)."""
+    behaviour = route.get("view") or {}
+    is_async = bool(route.get("async"))
+    per_method = route.get("method_decorators") or {}
+    namespace: Dict[str, Any] = {}
+    if style == "view":
+        names = ["dispatch_request"]
+        namespace["methods"] = list(methods)
+    else:
+        names = [m.lower() for m in methods if m.upper() not in ("OPTIONS", "HEAD")]
+    for name in names:
+        method = _view(behaviour, is_async, as_method=True)
+        if name in per_method:
+            method = flask_cors.cross_origin(**decode_options(per_method[name]))(method)
+        namespace[name] = method
+    if route.get("decorator") is not None:
+        namespace["decorators"] = [flask_cors.cross_origin(**decode_options(route["decorator"]))]
+    base = View if style == "view" else MethodView
+    return type(f"SpecView{next(_counter)}", (base,), namespace)
+
+
+def _view(
+    behaviour: Mapping[str, Any], is_async: bool = False, as_method: bool = False
+) -> Callable[..., Any]:
+    def respond() -> Any:
         if "abort" in behaviour:
             abort(behaviour["abort"])
         if behaviour.get("raise"):
@@ -127,6 +163,28 @@ def _view(behaviour: Mapping[str, Any]) -> Callable[..., Any]:
             behaviour.get("status", 200),
             behaviour.get("headers", {}),
         )
+
+    if is_async and as_method:
+
+        async def async_method(self: Any, **_: Any) -> Any:
+            return respond()
+
+        return async_method
+    if is_async:
+
+        async def async_view(**_: Any) -> Any:
+            return respond()
+
+        return async_view
+    if as_method:
+
+        def method(self: Any, **_: Any) -> Any:
+            return respond()
+
+        return method
+
+    def view(**_: Any) -> Any:
+        return respond()
 
     return view
 

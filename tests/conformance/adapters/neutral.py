@@ -86,6 +86,10 @@ def _default_routes() -> List[Dict[str, Any]]:
 
 
 def _route(route: Mapping[str, Any]) -> Dict[str, Any]:
+    if route.get("style", "function") != "function" or route.get("method_decorators"):
+        raise SkipCase("a Flask class-based view (View or MethodView)")
+    if route.get("async"):
+        raise SkipCase("an async def Flask view")
     if route.get("decorator") is not None:
         raise SkipCase("@cross_origin on a route: Flask-CORS's decorator")
     path = re.sub(r"<(?:[a-z]+:)?([A-Za-z_]\w*)>", r"{\1}", route["path"])

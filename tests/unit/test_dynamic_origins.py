@@ -489,3 +489,14 @@ def test_set_mixing_strings_regexes_and_callables_is_ordered_and_accepted():
         r"regex:https://.*\.b\.example",
         "callable:named_check",
     ]
+
+
+def test_debug_log_gives_the_reason_code_of_a_raising_callable(caplog):
+    client = via_keywords(lambda origin: {}[origin]).test_client()
+    with caplog.at_level(logging.DEBUG, logger="flask_cors"):
+        client.get("/x", headers={"Origin": A})
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "flask_cors"]
+    debug = [m for level, m in messages if level == logging.DEBUG]
+    errors = [m for level, m in messages if level == logging.ERROR]
+    assert [m.split(":")[0] for m in debug] == ["CORS origin-check-failed"]
+    assert len(errors) == 1

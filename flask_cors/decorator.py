@@ -7,6 +7,7 @@ from types import MethodType
 from typing import Any, Callable, Dict, Optional
 
 from flask import Response, after_this_request, current_app, request
+from flask.views import MethodView, View
 
 from .binding import HANDLED_KEY, STUB_VIEW_KEY, PolicySource, apply_policy
 from .core import ACL_REQUEST_METHOD
@@ -110,8 +111,6 @@ class CrossOriginView:
     def __set_name__(self, owner: type, name: str) -> None:
         """Make a class-based view route OPTIONS when this decorates one of its methods,
         so that preflights reach this policy instead of Flask's automatic answer."""
-        from flask.views import MethodView, View
-
         if not self._answers_options or not issubclass(owner, View):
             return
         if issubclass(owner, MethodView):
@@ -165,8 +164,6 @@ class CrossOriginView:
 def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
     """The methods of a class-based view decorated with :func:`cross_origin`, by name:
     ``dispatch_request``, or the HTTP method names a ``MethodView`` dispatches to."""
-    from flask.views import MethodView, View
-
     if not isinstance(view_class, type) or not issubclass(view_class, View):
         return {}
     names = ["dispatch_request"]

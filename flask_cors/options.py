@@ -18,6 +18,9 @@ from .patterns import (
     is_token,
     looks_like_regex,
 )
+from .patterns import (
+    describe_value as _describe,
+)
 from .policy import Policy
 
 #: Largest Access-Control-Max-Age accepted: RFC 9111 treats bigger delta-seconds as 2^31.
@@ -40,11 +43,6 @@ _SEQUENCE_TYPES = (list, tuple, set, frozenset)
 _BLANKS = " \t"
 #: Options whose None means "not set here": Flask-CORS's signature shows methods=None.
 _NONE_MEANS_UNSET = frozenset({"methods"})
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _items(

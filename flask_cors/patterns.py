@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from typing import Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 
 LOG = logging.getLogger("flask_cors")
 
@@ -99,8 +99,11 @@ class OriginCheck:
         #: The option as the user set it, for error messages ("CORS() origins").
         self.where = where
         name = getattr(function, "__qualname__", None)
-        self.name = name if isinstance(name, str) else _clipped(repr(function))
-        unwrapped = inspect.unwrap(function)
+        self.name = name if isinstance(name, str) else describe_value(function)
+        try:
+            unwrapped = inspect.unwrap(function)
+        except ValueError:  # a __wrapped__ chain that loops
+            unwrapped = function
         if inspect.iscoroutinefunction(unwrapped) or inspect.isasyncgenfunction(unwrapped):
             raise TypeError(
                 f"{where}: {self.name} is an async function; a callable in origins is "
@@ -134,13 +137,16 @@ class OriginCheck:
         if type(verdict) is not bool:
             raise TypeError(
                 f"{self.where}: the callable {self.name} returned "
-                f"{_clipped(repr(verdict))} for the Origin {shown(origin)}; "
+                f"{describe_value(verdict)} for the Origin {shown(origin)}; "
                 "it must return True or False"
             )
         return verdict
 
 
-def _clipped(text: str) -> str:
+def describe_value(value: Any) -> str:
+    """A configured or returned value as error messages name it: its ``repr``, clipped
+    to 80 characters."""
+    text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

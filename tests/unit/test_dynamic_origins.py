@@ -500,3 +500,25 @@ def test_debug_log_gives_the_reason_code_of_a_raising_callable(caplog):
     errors = [m for level, m in messages if level == logging.ERROR]
     assert [m.split(":")[0] for m in debug] == ["CORS origin-check-failed"]
     assert len(errors) == 1
+
+
+def test_callable_whose_wrapped_chain_loops_is_still_accepted():
+    def allowed(origin):
+        return origin == A
+
+    allowed.__wrapped__ = allowed  # inspect.unwrap and inspect.signature refuse a loop
+    client = via_keywords(allowed).test_client()
+    assert client.get("/x", headers={"Origin": A}).headers[ACAO] == A
+
+
+def test_unnamed_callable_is_named_by_its_repr():
+    class Checker:
+        def __call__(self, origin):
+            return "yes"
+
+    app = via_keywords(Checker())
+    app.testing = True
+    with pytest.raises(
+        TypeError, match=r"the callable <test_dynamic_origins\.test_unnamed.*\.\.\. returned 'yes'"
+    ):
+        app.test_client().get("/x", headers={"Origin": A})

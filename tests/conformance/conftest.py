@@ -61,16 +61,6 @@ def cors_results() -> Results:
     return RESULTS
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # An implementation that calls a case's async view directly (Flask-CORS 6's decorator
-    # does) fails the case with a 500; the coroutine it dropped then warns when collected,
-    # at some later point. That warning is the failure already reported, not a new one.
-    config.addinivalue_line(
-        "filterwarnings",
-        r"ignore:coroutine '_view\.<locals>\.async_\w+' was never awaited:RuntimeWarning",
-    )
-
-
 def pytest_report_header(config: pytest.Config) -> str:
     return f"cors adapter: {config.getoption('--cors-adapter')}"
 

@@ -216,6 +216,23 @@ def render(context: Mapping[str, Any], template: str) -> str:
     return environment.get_template(template).render(**context)
 
 
+def env_failures(result_json: Path, expected: Sequence[str]) -> List[str]:
+    """The expected envs that did not run, or exited non-zero, per tox's ``--result-json``
+    file: a report can be complete while its env failed afterwards."""
+    try:
+        envs = json.loads(result_json.read_text(encoding="utf-8"))["testenvs"]
+    except (OSError, ValueError, KeyError) as error:
+        return [f"cannot read tox's result file {result_json}: {error}"]
+    errors = []
+    for env in expected:
+        result = (envs.get(env) or {}).get("result")
+        if result is None:
+            errors.append(f"{env}: not run (no result in {result_json.name})")
+        elif result.get("exit_code") != 0:
+            errors.append(f"{env}: exited with {result.get('exit_code')}; see its output")
+    return errors
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("reports", type=Path, help="directory of the runner's JSON reports")
@@ -226,6 +243,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         nargs="*",
         default=[],
         help="report names (tox envs) that must be present; with --check",
+    )
+    parser.add_argument(
+        "--tox-result",
+        type=Path,
+        help="tox's --result-json file for the implementation envs; with --check, an "
+        "expected env that exited non-zero fails the check (e.g. an error after its "
+        "report was written)",
     )
     parser.add_argument(
         "--check",
@@ -248,6 +272,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(render(context, "summary.txt.j2"), end="")
     if args.check:
         errors = check(impls, {case.id: case for case in cases}, args.expect)
+        if args.tox_result:
+            errors += env_failures(args.tox_result, args.expect)
         for error in errors:
             print(f"matrix check: {error}", file=sys.stderr)
         return 1 if errors else 0

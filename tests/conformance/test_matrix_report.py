@@ -463,3 +463,50 @@ def test_setup_error_is_shown_as_the_answer(tmp_path: Path) -> None:
     _code, html, md = run_main(reports, tmp_path)
     assert "ValueError: origins must be a list" in html
     assert "ValueError: origins must be a list" in md
+
+
+def tox_result(tmp_path: Path, codes: Dict[str, Any]) -> Path:
+    """A file shaped like tox's --result-json: env name -> exit code (None: not run)."""
+    envs = {
+        env: ({} if code is None else {"result": {"success": code == 0, "exit_code": code}})
+        for env, code in codes.items()
+    }
+    path = tmp_path / "envs.json"
+    path.write_text(json.dumps({"reportversion": "1", "testenvs": envs}), encoding="utf-8")
+    return path
+
+
+def test_env_failures_accepts_envs_that_exited_zero(tmp_path: Path) -> None:
+    path = tox_result(tmp_path, {"spec-reference": 0, "spec-toy": 0, "py39-flask22": None})
+    assert matrix_report.env_failures(path, ["spec-reference", "spec-toy"]) == []
+
+
+def test_env_failures_names_an_env_that_failed_after_its_report(tmp_path: Path) -> None:
+    path = tox_result(tmp_path, {"spec-reference": 0, "spec-toy": 1})
+    assert matrix_report.env_failures(path, ["spec-reference", "spec-toy"]) == [
+        "spec-toy: exited with 1; see its output"
+    ]
+
+
+def test_env_failures_names_an_env_that_did_not_run(tmp_path: Path) -> None:
+    path = tox_result(tmp_path, {"spec-reference": 0, "spec-toy": None})
+    (error,) = matrix_report.env_failures(path, ["spec-reference", "spec-toy", "spec-x"])[:1]
+    assert error.startswith("spec-toy: not run")
+    assert len(matrix_report.env_failures(path, ["spec-toy", "spec-x"])) == 2
+
+
+def test_env_failures_on_an_unreadable_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    for path in (tmp_path / "bad.json", tmp_path / "missing.json"):
+        (error,) = matrix_report.env_failures(path, ["spec-toy"])
+        assert "cannot read tox's result file" in error
+
+
+def test_main_check_fails_on_a_failed_env_even_with_good_reports(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    write_report(reports, "spec-reference")
+    args = [str(reports), "--check", "--expect", "spec-reference"]
+    assert matrix_report.main(args) == 0
+    failed_env = tox_result(tmp_path, {"spec-reference": 1})
+    assert matrix_report.main([*args, "--tox-result", str(failed_env)]) == 1

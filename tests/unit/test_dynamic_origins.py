@@ -421,11 +421,23 @@ def test_async_callable_is_refused_at_setup():
         via_keywords(allowed)
 
 
-def test_builtin_without_signature_is_accepted():
-    # dict.get has no inspectable signature on every Python; a bound set method has one.
-    client = via_keywords({A: True}.get).test_client()
+def test_bound_builtin_membership_test_is_accepted():
+    # A frozenset's __contains__ has no inspectable signature before Python 3.13 (the
+    # check is skipped) and one from 3.13 on (the check passes); either way it is accepted.
+    client = via_keywords(frozenset({A}).__contains__).test_client()
     assert client.get("/x", headers={"Origin": A}).headers[ACAO] == A
-    assert ACAO not in client.get("/x", headers={"Origin": B}).headers
+    refused = client.get("/x", headers={"Origin": B})
+    assert refused.status_code == 200  # a bool answer, not a non-bool error
+    assert ACAO not in refused.headers
+
+
+def test_builtin_returning_none_is_a_non_bool_answer():
+    """dict.get answers None for a missing key: an error naming the option, not a refusal."""
+    app = via_keywords({A: True}.get)
+    app.testing = True
+    assert app.test_client().get("/x", headers={"Origin": A}).headers[ACAO] == A
+    with pytest.raises(TypeError, match=r"CORS\(\) origins: the callable dict\.get returned None"):
+        app.test_client().get("/x", headers={"Origin": B})
 
 
 def test_vary_header_false_with_a_callable_is_refused():

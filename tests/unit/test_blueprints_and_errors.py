@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, Flask, abort, request
+from response_headers import cors_header_names, vary_tokens
 
 from flask_cors import CORS
 
@@ -18,22 +19,6 @@ ACRPN = "Access-Control-Request-Private-Network"
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def vary_tokens(response):
-    """Lower-cased Vary tokens over every Vary header line, duplicates kept."""
-    return [
-        part.strip().lower()
-        for line in response.headers.getlist("Vary")
-        for part in line.split(",")
-        if part.strip()
-    ]
-
-
-def cors_header_names(response):
-    return sorted(
-        name for name, _ in response.headers if name.lower().startswith("access-control-")
-    )
 
 
 def assert_no_cors(response):

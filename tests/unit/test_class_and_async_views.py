@@ -8,6 +8,7 @@ import functools
 
 from flask import Flask, abort
 from flask.views import MethodView, View
+from response_headers import cors_header_names, vary_tokens
 
 from flask_cors import CORS, cross_origin
 from flask_cors.explain import explain, format_explanation, route_policies
@@ -22,14 +23,6 @@ def preflight(client, path, method, origin=A, **headers):
         path,
         headers={"Origin": origin, "Access-Control-Request-Method": method, **headers},
     )
-
-
-def cors_names(response):
-    return sorted(n for n, _ in response.headers if n.lower().startswith("access-control-"))
-
-
-def vary_tokens(response):
-    return [t.strip().lower() for line in response.headers.getlist("Vary") for t in line.split(",")]
 
 
 def allow_set(response):
@@ -81,8 +74,8 @@ def test_async_view_preflight_is_answered_without_running_it():
 def test_async_view_refuses_other_origins():
     app = async_app(origins=[A])
     client = app.test_client()
-    assert cors_names(client.get("/x", headers={"Origin": B})) == []
-    assert cors_names(preflight(client, "/x", "PUT", origin=B)) == []
+    assert cors_header_names(client.get("/x", headers={"Origin": B})) == []
+    assert cors_header_names(preflight(client, "/x", "PUT", origin=B)) == []
 
 
 def test_async_view_error_gets_headers_when_intercepted():
@@ -164,7 +157,7 @@ def test_method_view_decorators_answer_actual_requests_and_preflights():
 def test_method_view_decorators_refuse_other_origins_and_methods():
     app = method_view_app([cross_origin(origins=[A], methods=["GET"])])
     client = app.test_client()
-    assert cors_names(preflight(client, "/items/1", "PUT", origin=B)) == []
+    assert cors_header_names(preflight(client, "/items/1", "PUT", origin=B)) == []
     refused = preflight(client, "/items/1", "PUT")
     assert refused.headers[ACAO] == A
     assert "Access-Control-Allow-Methods" not in refused.headers
@@ -211,7 +204,7 @@ def test_method_view_automatic_options_off_leaves_preflight_to_flask_and_extensi
     client = app.test_client()
     from_extension = preflight(client, "/items/1", "PUT", origin=B)
     assert from_extension.headers[ACAO] == B
-    assert cors_names(preflight(client, "/items/1", "PUT", origin=A)) == []
+    assert cors_header_names(preflight(client, "/items/1", "PUT", origin=A)) == []
     assert client.get("/items/1", headers={"Origin": A}).headers[ACAO] == A
 
 
@@ -257,7 +250,7 @@ def test_each_method_answers_with_its_own_policy():
     assert get.headers[ACAO] == A
     put = client.put("/items/3", headers={"Origin": B})
     assert put.headers[ACAO] == B
-    assert cors_names(client.put("/items/3", headers={"Origin": A})) == []
+    assert cors_header_names(client.put("/items/3", headers={"Origin": A})) == []
 
 
 def test_preflight_gets_the_policy_of_the_method_it_asks_about():
@@ -276,7 +269,7 @@ def test_preflight_gets_the_policy_of_the_method_it_asks_about():
     )
     assert get.headers[ACAO] == A
     assert get.headers["Access-Control-Allow-Methods"] == "GET"
-    assert cors_names(preflight(client, "/items/3", "PUT", origin=A)) == []
+    assert cors_header_names(preflight(client, "/items/3", "PUT", origin=A)) == []
     assert app.calls == []
 
 
@@ -285,15 +278,15 @@ def test_preflight_for_head_uses_get_and_for_undecorated_method_gets_nothing():
     assert preflight(client, "/items/1", "HEAD").headers[ACAO] == A
     undecorated = preflight(client, "/items/1", "DELETE")
     assert undecorated.status_code == 200
-    assert cors_names(undecorated) == []
-    assert cors_names(preflight(client, "/items/1", "NOT A METHOD")) == []
+    assert cors_header_names(undecorated) == []
+    assert cors_header_names(preflight(client, "/items/1", "NOT A METHOD")) == []
 
 
 def test_plain_options_without_a_requested_method_gets_flasks_answer():
     response = per_method_app().test_client().options("/items/1", headers={"Origin": A})
     assert response.status_code == 200
     assert allow_set(response) == {"DELETE", "GET", "HEAD", "OPTIONS", "PUT"}
-    assert cors_names(response) == []
+    assert cors_header_names(response) == []
 
 
 def test_extension_answers_what_the_methods_leave_alone():
@@ -304,7 +297,7 @@ def test_extension_answers_what_the_methods_leave_alone():
     pre = preflight(client, "/items/1", "DELETE", origin="https://c.example")
     assert pre.headers[ACAO] == "https://c.example"
     # The decorated method's own policy wins over the extension's.
-    assert cors_names(client.get("/items/1", headers={"Origin": "https://c.example"})) == []
+    assert cors_header_names(client.get("/items/1", headers={"Origin": "https://c.example"})) == []
     assert client.get("/items/1", headers={"Origin": A}).headers[ACAO] == A
 
 

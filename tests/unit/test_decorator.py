@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask, Response, abort
+from response_headers import vary_tokens
 
 from flask_cors import CORS, cross_origin
 
@@ -30,16 +31,6 @@ def tokens(value):
     if value is None:
         return None
     return {part.strip() for part in value.split(",") if part.strip()}
-
-
-def vary_tokens(response):
-    """Lower-cased Vary tokens over every Vary header line, duplicates kept."""
-    return [
-        part.strip().lower()
-        for line in response.headers.getlist("Vary")
-        for part in line.split(",")
-        if part.strip()
-    ]
 
 
 def preflight_headers(origin=A, method="GET", request_headers=None, **extra):

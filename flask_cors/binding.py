@@ -139,6 +139,10 @@ class PolicySource:
         cors_state(app)["tables"][self] = (tracked, _fingerprint(config, tracked), table)
         return table
 
+    def view_policy(self, app: Flask) -> Policy:
+        """The one policy of a source without resources (a decorator's), for ``app``."""
+        return self.table(app).rules[0][1]
+
     def compile(self, config: Mapping[str, Any], partial: bool = False) -> ResourceTable:
         """Merge the layers with ``config`` and compile one policy per resource
         (``partial``: see ``build_policy``)."""

@@ -132,7 +132,7 @@ class CrossOriginView:
         environ = request._get_current_object().environ  # type: ignore[attr-defined]
         if self._answers_options and environ.get("REQUEST_METHOD", "GET").upper() == "OPTIONS":
             return self.answer_options()
-        policy = self._source.table(app).rules[0][1]
+        policy = self._source.view_policy(app)
         environ[HANDLED_KEY] = True
         try:
             if environ.get(STUB_VIEW_KEY):  # `flask cors explain`: no side effects
@@ -153,7 +153,7 @@ class CrossOriginView:
         headers (unless ``automatic_options`` is off in the app's config)."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         environ = request._get_current_object().environ  # type: ignore[attr-defined]
-        policy = self._source.table(app).rules[0][1]
+        policy = self._source.view_policy(app)
         response: Response = app.make_default_options_response()
         if not policy.automatic_options:
             return response

@@ -161,30 +161,27 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         methods = sorted(rule.methods or ())
         view = app.view_functions.get(rule.endpoint)
-        decorator: Optional[PolicySource] = getattr(view, "cors_source", None)
-        if decorator is not None:
-            policy = decorator.table(app).rules[0][1]
-            found.append(
-                RoutePolicy(
-                    rule.rule, rule.endpoint, methods, source_label(decorator, None), policy
-                )
-            )
-            continue
-        # A class-based view whose methods are decorated: a row per decorated method.
         view_class = getattr(view, "view_class", None)
         per_method = decorated_methods(view_class)
-        rest = methods
-        if "dispatch_request" in per_method:
-            per_method, rest = {"dispatch_request": per_method["dispatch_request"]}, []
-        for name, decorated in per_method.items():
-            covered = (
-                methods
-                if name == "dispatch_request"
-                else [m for m in methods if method_policy_view(view_class, m) is decorated]
+        # The whole view is covered by a decorator on it, or on a View's dispatch_request.
+        whole: Optional[PolicySource] = getattr(view, "cors_source", None)
+        if whole is not None:
+            label = source_label(whole, None)
+        elif "dispatch_request" in per_method:
+            whole = per_method["dispatch_request"].cors_source
+            label = "@cross_origin on the view's dispatch_request()"
+        if whole is not None:
+            found.append(
+                RoutePolicy(rule.rule, rule.endpoint, methods, label, whole.view_policy(app))
             )
+            continue
+        # A MethodView whose methods are decorated: a row per decorated method.
+        rest = methods
+        for name, decorated in per_method.items():
+            covered = [m for m in methods if method_policy_view(view_class, m) is decorated]
             if covered:
                 label = f"@cross_origin on the view's {name}()"
-                policy = decorated.cors_source.table(app).rules[0][1]
+                policy = decorated.cors_source.view_policy(app)
                 found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy))
                 rest = [m for m in rest if m not in covered]
         if per_method and not set(rest) - {"OPTIONS"}:

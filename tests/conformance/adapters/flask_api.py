@@ -140,7 +140,7 @@ def _class_view(style: str, route: Mapping[str, Any], methods: List[str]) -> Any
     else:
         names = [m.lower() for m in methods if m.upper() not in ("OPTIONS", "HEAD")]
     for name in names:
-        method = _view(behaviour, is_async, as_method=True)
+        method = _view(behaviour, is_async)
         if name in per_method:
             method = flask_cors.cross_origin(**decode_options(per_method[name]))(method)
         namespace[name] = method
@@ -150,9 +150,10 @@ def _class_view(style: str, route: Mapping[str, Any], methods: List[str]) -> Any
     return type(f"SpecView{next(_counter)}", (base,), namespace)
 
 
-def _view(
-    behaviour: Mapping[str, Any], is_async: bool = False, as_method: bool = False
-) -> Callable[..., Any]:
+def _view(behaviour: Mapping[str, Any], is_async: bool = False) -> Callable[..., Any]:
+    """A view function (or, taking ``self`` positionally, a class-based view's method)
+    behaving as the case's ``view`` says."""
+
     def respond() -> Any:
         if "abort" in behaviour:
             abort(behaviour["abort"])
@@ -164,26 +165,14 @@ def _view(
             behaviour.get("headers", {}),
         )
 
-    if is_async and as_method:
-
-        async def async_method(self: Any, **_: Any) -> Any:
-            return respond()
-
-        return async_method
     if is_async:
 
-        async def async_view(**_: Any) -> Any:
+        async def async_view(*_self: Any, **_: Any) -> Any:
             return respond()
 
         return async_view
-    if as_method:
 
-        def method(self: Any, **_: Any) -> Any:
-            return respond()
-
-        return method
-
-    def view(**_: Any) -> Any:
+    def view(*_self: Any, **_: Any) -> Any:
         return respond()
 
     return view

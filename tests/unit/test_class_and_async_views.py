@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 from flask.views import MethodView, View
 from response_headers import cors_header_names, vary_tokens
 
@@ -170,7 +170,7 @@ def test_method_view_decorators_cross_origin_last_answers_before_others_run():
     def login_required(view):
         @functools.wraps(view)
         def checked(*args, **kwargs):
-            if "Authorization" not in flask_request().headers:
+            if "Authorization" not in request.headers:
                 abort(401)
             return view(*args, **kwargs)
 
@@ -189,12 +189,6 @@ def test_method_view_decorators_cross_origin_last_answers_before_others_run():
     assert denied.headers[ACAO] == A  # the browser can read why
     allowed = client.get("/items/1", headers={"Origin": A, "Authorization": "Bearer t"})
     assert allowed.get_data(as_text=True) == "item 1"
-
-
-def flask_request():
-    from flask import request
-
-    return request
 
 
 def test_method_view_automatic_options_off_leaves_preflight_to_flask_and_extension():

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any, Dict, List, Mapping, MutableMapping, NamedTuple, Optional, Set, Tuple
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from werkzeug.datastructures import Headers
+from werkzeug.routing import RequestRedirect
 
-from .core import ACL_ORIGIN, CONFIG_OPTIONS
+from .core import ACL_CREDENTIALS, ACL_ORIGIN, CONFIG_OPTIONS
 from .options import (
     CONFIG_LAYER,
     RESOURCE_LAYER,
@@ -21,6 +23,7 @@ from .options import (
 )
 from .patterns import PathPattern, shown
 from .policy import Decision, Policy, decide
+from .regex import RegexSet
 
 LOG = logging.getLogger("flask_cors")
 
@@ -33,6 +36,9 @@ FROM_EXCEPTION_KEY = "flask_cors.from_exception"
 #: CORS step taken for it is appended, so the explanation is the runtime's own account.
 #: (A client cannot set it: request headers only reach the environ as ``HTTP_*`` keys.)
 TRACE_KEY = "flask_cors.trace"
+#: Why a policy's answer was left out: the response already allows credentials and the
+#: policy would answer '*'.
+WILDCARD_BESIDE_CREDENTIALS = "wildcard-beside-credentials"
 #: WSGI environ key telling a decorated view not to run (``flask cors explain``).
 STUB_VIEW_KEY = "flask_cors.stub_view"
 
@@ -50,68 +56,125 @@ class Step(NamedTuple):
     decision: Optional[Decision] = None
 
 
-def _fingerprint(config: Dict[str, Any], tracked: Tuple[str, ...]) -> Tuple[Any, ...]:
-    """What must stay the same for a compiled table to still describe ``config``, cheap
-    enough to check on every request: the values of the CORS_* keys it had (replaced or
-    deleted), its size and its last key (a key added, even as another is deleted, goes
-    last in a dict)."""
-    last = next(reversed(config), None)
-    if tracked:
-        return (len(config), last, *map(config.get, tracked))
-    return (len(config), last)
-
-
 Rule = Tuple[PathPattern, Policy]
 
 
-#: Most distinct paths (or request shapes) whose answer is remembered; past it the memory
-#: starts afresh, so hostile input costs a lookup miss, never unbounded memory.
-CACHE_SIZE = 1024
-#: Longest key remembered; longer requests are answered without being cached.
+#: Bounds of the one memory of answers the package keeps for the whole process (the rule
+#: for a path, the decision for a request shape): at most ``MEMO_ENTRIES`` entries whose
+#: keys hold at most ``MEMO_CHARACTERS`` characters in all. Past either it starts afresh,
+#: so hostile input costs a miss, never memory, however many apps, blueprints, resources
+#: and decorated views there are.
+MEMO_ENTRIES = 4096
+MEMO_CHARACTERS = 1 << 20
+#: Longest key remembered; longer requests are answered without being remembered.
 CACHEABLE_LENGTH = 2048
 #: Most names of a list written to a log record (each value is clipped by ``shown``).
 LOGGED_NAMES = 10
 
 
+class Memo:
+    """Answers that are pure functions of their key, remembered within fixed bounds."""
+
+    __slots__ = ("entries", "characters")
+
+    def __init__(self) -> None:
+        self.entries: Dict[Tuple[Any, ...], Any] = {}
+        self.characters = 0
+
+    def remember(self, key: Tuple[Any, ...], value: Any, size: int) -> None:
+        """Keep ``value`` under ``key`` (whose strings hold ``size`` characters) unless
+        the key is over ``CACHEABLE_LENGTH``."""
+        if size > CACHEABLE_LENGTH:
+            return
+        if len(self.entries) >= MEMO_ENTRIES or self.characters + size > MEMO_CHARACTERS:
+            self.entries.clear()
+            self.characters = 0
+        self.entries[key] = value
+        self.characters += size
+
+
+#: The process's memo; keys start with the table or policy they answer for.
+MEMO = Memo()
+
+
 class ResourceTable:
     """Resource patterns, most specific first, each with its compiled policy.
 
-    The rule for a path is found once and remembered (up to ``CACHE_SIZE`` paths), so
-    the per-request cost does not grow with the number of resources.
+    Literal paths are one dict lookup; regex patterns run together in one linear-time
+    pass over the path. The rule for a path is remembered in ``MEMO``.
     """
 
-    __slots__ = ("rules", "_by_path")
+    __slots__ = ("rules", "_literals", "_regexes", "_regex_rules")
 
-    def __init__(self, rules: Tuple[Rule, ...]):
+    def __init__(self, rules: Tuple[Rule, ...], where: str = ""):
         self.rules = rules
-        self._by_path: Dict[str, Optional[Rule]] = {}
+        self._literals: Dict[str, Rule] = {}
+        for rule in rules:
+            if rule[0].literal is not None:
+                self._literals.setdefault(rule[0].literal, rule)
+        self._regex_rules = tuple(rule for rule in rules if rule[0].regex is not None)
+        self._regexes = RegexSet(
+            [rule[0].regex for rule in self._regex_rules],  # type: ignore[misc]
+            whole=False,
+            ascii_input=False,
+            where=where,
+        )
+
+    @property
+    def notes(self) -> Tuple[str, ...]:
+        """Setup warnings about path patterns RE2 cannot run."""
+        return self._regexes.notes
 
     def match(self, path: str) -> Optional[Rule]:
         """The most specific rule whose pattern matches ``path``, if any."""
+        key = (self, path)
         try:
-            return self._by_path[path]
+            return MEMO.entries[key]  # type: ignore[no-any-return]
         except KeyError:
             pass
-        found = next((rule for rule in self.rules if rule[0].matches(path)), None)
-        _remember(self._by_path, path, found, len(path))
+        found = self._literals.get(path)
+        if found is None:
+            hits = self._regexes.matching(path)
+            found = self._regex_rules[hits[0]] if hits else None
+        MEMO.remember(key, found, len(path))
         return found
 
 
-def _remember(cache: Dict[Any, Any], key: Any, value: Any, size: int) -> None:
-    """Keep ``value`` under ``key`` unless the key is over ``CACHEABLE_LENGTH``; a full
-    cache starts afresh, so memory stays bounded whatever requests come in."""
-    if size <= CACHEABLE_LENGTH:
-        if len(cache) >= CACHE_SIZE:
-            cache.clear()
-        cache[key] = value
+_MISSING = object()
+_MISSING_ALL = (_MISSING,) * len(CONFIG_OPTIONS)
+
+
+def config_values(config: Mapping[str, Any]) -> Tuple[Any, ...]:
+    """The app's ``CORS_*`` option values, in ``CONFIG_OPTIONS`` order (``_MISSING`` for
+    a key not set)."""
+    return tuple(map(config.get, CONFIG_OPTIONS, _MISSING_ALL))
+
+
+def snapshot(value: Any) -> Any:
+    """A copy of ``value`` that in-place changes to it cannot reach: lists, dicts, sets
+    and tuples are copied all the way down, other objects kept. It compares equal to
+    ``value`` until ``value`` is changed, and is the very same object when nothing in it
+    can change, so that comparing costs nothing for strings, booleans and tuples of them."""
+    if isinstance(value, list):
+        return [snapshot(item) for item in value]
+    if isinstance(value, dict):
+        return {key: snapshot(item) for key, item in value.items()}
+    if isinstance(value, set):
+        return set(value)
+    if isinstance(value, tuple):
+        copied = tuple(snapshot(item) for item in value)
+        return value if all(a is b for a, b in zip(copied, value)) else copied
+    return value
 
 
 class PolicySource:
     """Option layers given in code, compiled together with an app's ``CORS_*`` config.
 
     The compiled table is kept in the app's ``extensions["cors"]["tables"]`` (so it lives
-    and dies with the app) and rebuilt only when that app's ``CORS_*`` config changes, so
-    configuring an app after decorating its views works.
+    and dies with the app) beside a snapshot of the ``CORS_*`` values it was compiled
+    from, and rebuilt on the first request after those values change, whether they are
+    replaced or changed in place: configuring an app after decorating its views works,
+    and removing an origin from a list in ``app.config`` revokes it on the next request.
     """
 
     def __init__(self, layers: List[Layer], label: str, with_resources: bool):
@@ -131,12 +194,19 @@ class PolicySource:
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
         config = app.config
+        live = config_values(config)
         entry = app.extensions["cors"]["tables"].get(self) if "cors" in app.extensions else None
-        if entry is not None and entry[1] == _fingerprint(config, entry[0]):
-            return entry[2]  # type: ignore[no-any-return]
-        table = self.compile(config)
-        tracked = tuple(key for key in CONFIG_OPTIONS if key in config)
-        cors_state(app)["tables"][self] = (tracked, _fingerprint(config, tracked), table)
+        # Compared by value (a snapshot holds copies of lists and dicts), not by identity.
+        if entry is not None and entry[0] == live:
+            return entry[1]  # type: ignore[no-any-return]
+        values = tuple(map(snapshot, live))
+        # Unknown CORS_ keys are passed on so that they are warned about.
+        compiled = {key: config[key] for key in config if _unknown_cors_key(key)}
+        compiled.update(
+            (key, value) for key, value in zip(CONFIG_OPTIONS, values) if value is not _MISSING
+        )
+        table = self.compile(compiled)
+        cors_state(app)["tables"][self] = (values, table)
         return table
 
     def view_policy(self, app: Flask) -> Policy:
@@ -161,7 +231,10 @@ class PolicySource:
             values, sources = resolve([(RESOURCE_LAYER, resource.options)] + layers)
             where = f"{self.label} resource {resource.pattern.source!r}"
             rules.append((resource.pattern, build_policy(values, sources, where, warn, partial)))
-        return ResourceTable(tuple(rules))
+        table = ResourceTable(tuple(rules), f"{self.label} resources")
+        for note in table.notes:
+            warn(note)
+        return table
 
     def _warn(self, message: str) -> None:
         """Log a setup warning once per source, however often the config is recompiled."""
@@ -171,6 +244,11 @@ class PolicySource:
 
 
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))
+_CONFIG_KEYS = frozenset(CONFIG_OPTIONS)
+
+
+def _unknown_cors_key(key: Any) -> bool:
+    return isinstance(key, str) and key.startswith("CORS_") and key not in _CONFIG_KEYS
 
 
 def apply_policy(
@@ -193,6 +271,7 @@ def apply_policy(
     raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
     # One pass over what the view set; werkzeug's own lookups raise and catch KeyError.
     present = None
+    view_credentials = False
     vary: List[str] = []
     for name, value in raw:
         initial = name[0]
@@ -201,6 +280,8 @@ def apply_policy(
             if lowered.startswith("access-control-"):
                 present = present or set()
                 present.add(lowered)
+                if lowered == "access-control-allow-credentials":
+                    view_credentials = value.strip(" \t").lower() == "true"
         elif initial in "vV" and name.lower() == "vary":
             vary.append(value)
     if present and "access-control-allow-origin" in present:
@@ -221,6 +302,19 @@ def apply_policy(
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
     )
+    if view_credentials and decision.headers and decision.headers[0][1] == "*":
+        # Browsers refuse '*' beside credentials, and no answer here sends the pair
+        # (INV-02), whoever set the ACAC: this policy's headers are left out.
+        LOG.debug(
+            "CORS %s: %s %s already has %s; '*' is not sent beside it",
+            WILDCARD_BESIDE_CREDENTIALS,
+            shown(environ.get("REQUEST_METHOD")),
+            shown(environ.get("PATH_INFO")),
+            ACL_CREDENTIALS,
+        )
+        if trace is not None:
+            trace.append(Step(WILDCARD_BESIDE_CREDENTIALS, source, pattern, policy, decision))
+        return response
     # Every value a decision holds is a token list, digits, 'true', a configured origin
     # validated at setup or an Origin checked to be visible ASCII, so werkzeug's per-add
     # validation is skipped by appending to its list of (name, value) pairs.
@@ -253,23 +347,22 @@ def decide_cached(
     request_headers: Optional[str],
     request_private_network: Optional[str],
 ) -> Decision:
-    """``decide``, remembered per policy for up to ``CACHE_SIZE`` request shapes: the
-    answer is a pure function of these values, and browsers repeat them. Not with a
-    callable in ``origins``, whose answer may change at any time."""
+    """``decide``, remembered in ``MEMO``: the answer is a pure function of the policy
+    and these values, and browsers repeat them. Not with a callable in ``origins``,
+    whose answer may change at any time."""
     if policy.origins.checks:
         return decide(
             policy, method, origin, request_method, request_headers, request_private_network
         )
-    key = (method, origin, request_method, request_headers, request_private_network)
-    cache = policy.decisions
+    key = (policy, method, origin, request_method, request_headers, request_private_network)
     try:
-        return cache[key]
+        return MEMO.entries[key]  # type: ignore[no-any-return]
     except KeyError:
         pass
     decision = decide(
         policy, method, origin, request_method, request_headers, request_private_network
     )
-    _remember(cache, key, decision, sum(len(part) for part in key if part))
+    MEMO.remember(key, decision, sum(len(part) for part in key[2:] if part))
     return decision
 
 
@@ -341,22 +434,44 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     if environ.get(HANDLED_KEY):
         return response
     trace = environ.get(TRACE_KEY)
-    rule = source.table(app).match(current.path)
+    path = routed_path(current)
+    rule = source.table(app).match(path)
     if rule is None:
-        LOG.debug("CORS resource-not-matched: %s", shown(current.path))
+        LOG.debug("CORS resource-not-matched: %s", shown(path))
         if trace is not None:
             trace.append(Step("resource-not-matched", source))
         return response
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
-        LOG.debug(
-            "CORS exception-not-intercepted: %s (resource %r)", shown(current.path), pattern.source
-        )
+        LOG.debug("CORS exception-not-intercepted: %s (resource %r)", shown(path), pattern.source)
         if trace is not None:
             trace.append(Step("exception-not-intercepted", source, pattern.source, policy))
         return response
     environ[HANDLED_KEY] = True
     return apply_policy(policy, response, environ, source, pattern.source)
+
+
+def routed_path(current: Request) -> str:
+    """The path whose view the router chose for ``current``, which is what resources are
+    matched against: the request's path, unless the router folded it into another (a
+    trailing slash under ``strict_slashes=False``, where the rule's own path is built
+    again), or answers with a redirect (merged slashes, a missing trailing slash), whose
+    target is the path that will be served."""
+    path: str = current.path
+    rule = current.url_rule
+    if rule is not None:
+        if rule.rule.endswith("/") != path.endswith("/"):
+            try:
+                built = rule.build(current.view_args or {}, append_unknown=False)
+            except Exception:  # an app's converter that cannot build: fold the slash alone
+                built = None
+            if built is not None:
+                path = unquote(built[1])
+            else:
+                path = path + "/" if rule.rule.endswith("/") else path[:-1]
+    elif isinstance(current.routing_exception, RequestRedirect):
+        path = unquote(urlsplit(current.routing_exception.new_url).path)
+    return path
 
 
 def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:

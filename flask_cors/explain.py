@@ -10,7 +10,14 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from flask import Flask, request
 
-from .binding import STUB_VIEW_KEY, TRACE_KEY, PolicySource, Step, cors_state
+from .binding import (
+    STUB_VIEW_KEY,
+    TRACE_KEY,
+    WILDCARD_BESIDE_CREDENTIALS,
+    PolicySource,
+    Step,
+    cors_state,
+)
 from .core import (
     ACL_ALLOW_HEADERS,
     ACL_CREDENTIALS,
@@ -23,6 +30,9 @@ from .decorator import answer_class_preflight, decorated_methods, method_policy_
 from .patterns import NameMatcher
 from .policy import (
     HEADER_NOT_ALLOWED,
+    HEADERS_OVER_LIMIT,
+    MAX_REQUESTED_HEADERS,
+    MAX_REQUESTED_HEADERS_LENGTH,
     METHOD_NOT_ALLOWED,
     NO_ORIGIN,
     ORIGIN_ALLOWED,
@@ -415,6 +425,11 @@ def _policy_reasons(exchange: Exchange) -> List[str]:
             )
         elif step.event == "view-set-cors":
             reasons.append(f"the view set {ACL_ORIGIN} itself; CORS left the response alone")
+        elif step.event == WILDCARD_BESIDE_CREDENTIALS:
+            reasons.append(
+                f"{step.event}: the response already allows credentials, so the policy's "
+                f"'*' was not sent beside it (browsers refuse the pair)"
+            )
         else:  # "applied": the policy's decision
             reasons.extend(_decision_reasons(step, exchange))
     if not exchange.steps:
@@ -451,6 +466,12 @@ def _decision_reasons(step: Step, exchange: Exchange) -> Iterator[str]:
             refused = ", ".join(repr(name) for name in decision.refused_headers)
             allowed = ", ".join(describe_names(policy.allow_headers))
             yield f"{code}: {refused} not allowed (allow_headers: {allowed})"
+        elif code == HEADERS_OVER_LIMIT:
+            yield (
+                f"{code}: Access-Control-Request-Headers lists more than "
+                f"{MAX_REQUESTED_HEADERS} names or {MAX_REQUESTED_HEADERS_LENGTH} characters, "
+                "so no requested header is allowed"
+            )
         elif code == ORIGIN_ALLOWED:
             yield f"{code}: {origin!r} {_how_allowed(origin, policy.origins)}"
         elif code == PREFLIGHT_ALLOWED:
@@ -464,8 +485,10 @@ def _how_allowed(origin: str, origins: NameMatcher) -> str:
         return "is allowed by origins '*'"
     if origin.lower() in origins.literals:
         return "is listed in origins"
-    matching = next((p.pattern for p in origins.patterns if p.fullmatch(origin)), None)
-    return f"matches regex:{matching}" if matching else "is allowed by a callable in origins"
+    hits = origins.regexes.matching(origin)
+    if hits:
+        return f"matches regex:{origins.patterns[hits[0]].pattern}"
+    return "is allowed by a callable in origins"
 
 
 def _closest(origin: str, origins: NameMatcher) -> str:

@@ -160,7 +160,9 @@ def _parse_names(
             f"{where} includes '*', so its callables ({', '.join(c.name for c in checks)}) "
             "are never called"
         )
-    return NameMatcher(wildcard, tuple(literals), tuple(patterns), tuple(notes), tuple(checks))
+    return NameMatcher(
+        wildcard, tuple(literals), tuple(patterns), tuple(notes), tuple(checks), where
+    )
 
 
 def _check_origin(item: str, where: str) -> Optional[str]:
@@ -177,6 +179,12 @@ def _check_origin(item: str, where: str) -> Optional[str]:
 
 
 def _check_origin_regex(item: str, where: str) -> Optional[str]:
+    if "://*" in item:
+        return (
+            f"{where}: {item!r} looks like a glob, but it is a regex in which '*' repeats "
+            "the character before it, so it allows origins you did not list; write "
+            "r'https://[a-z0-9-]+\\.example\\.com' for one level of subdomains"
+        )
     if has_unescaped_dot(item):
         return (
             f"{where}: in the regex {item!r} an unescaped '.' matches any character; "
@@ -437,6 +445,18 @@ def _parsed_defaults() -> Dict[str, Any]:
 
 Warn = Callable[[str], None]
 
+#: An origin no deployment lists ('.invalid' is reserved, RFC 2606): an origins entry
+#: that allows it allows origins nobody chose.
+_UNCHOSEN_ORIGIN = "https://any-origin.invalid"
+
+
+def _allows_any_origin(origins: NameMatcher) -> Optional[str]:
+    """How ``origins`` allows every origin ("'*'" or its regex), or None."""
+    if origins.wildcard:
+        return "'*'"
+    hits = origins.regexes.matching(_UNCHOSEN_ORIGIN)
+    return f"regex {origins.patterns[hits[0]].pattern!r}" if hits else None
+
 
 def build_policy(
     values: Mapping[str, Any],
@@ -467,20 +487,21 @@ def build_policy(
             "answer to another"
         )
     conflict = ("origins", "supports_credentials", "send_wildcard")
-    if origins.wildcard and credentials and send_wildcard and settled(*conflict):
+    any_origin = _allows_any_origin(origins)
+    if any_origin and credentials and send_wildcard and settled(*conflict):
         raise ValueError(
             f"{where}: supports_credentials cannot be combined with send_wildcard and "
-            f"origins '*': browsers refuse '*' in {ACL_ORIGIN} when credentials are "
-            "included; list the trusted origins instead"
+            f"origins {any_origin}: browsers refuse '*' in {ACL_ORIGIN} when credentials "
+            "are included; list the trusted origins instead"
         )
     if warn is not None:
-        for note in origins.notes:
+        for note in origins.notes + values["allow_headers"].notes:
             warn(note)
-        if origins.wildcard and credentials and settled("origins", "supports_credentials"):
+        if any_origin and credentials and settled("origins", "supports_credentials"):
             warn(
-                f"{where}: supports_credentials with origins '*' echoes every Origin with "
-                "credentials, so any site can read this resource as the signed-in user; "
-                "list the trusted origins instead"
+                f"{where}: supports_credentials with origins {any_origin} echoes every "
+                "Origin with credentials, so any site can read this resource as the "
+                "signed-in user; list the trusted origins instead"
             )
         if (
             expose is not None

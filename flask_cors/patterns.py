@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Optional, Pattern, Tuple
+
+from .regex import RegexSet
 
 LOG = logging.getLogger("flask_cors")
 
@@ -161,18 +163,15 @@ class NameMatcher:
     """Matches case-insensitive names (origins, header names) against a configuration.
 
     Literals are compared case-insensitively through one set lookup; regexes must match
-    the whole value (``fullmatch``), never just a prefix or a substring. Regexes sharing
-    the same flags are joined into one alternation, so a hundred of them cost one match
-    call; any regex whose meaning could change inside an alternation (backreferences,
-    conditionals, inline global flags) is kept on its own.
+    the whole value (``fullmatch``), never just a prefix or a substring, and run together
+    in one linear-time pass (see ``regex.RegexSet``).
     """
 
     __slots__ = (
         "wildcard",
         "configured_literals",
         "literals",
-        "patterns",
-        "matchers",
+        "regexes",
         "notes",
         "checks",
     )
@@ -184,30 +183,32 @@ class NameMatcher:
         patterns: Tuple[Pattern[str], ...],
         notes: Tuple[str, ...] = (),
         checks: Tuple[OriginCheck, ...] = (),
+        where: str = "",
     ) -> None:
         self.wildcard = wildcard
         #: Literals as configured, in order (for display and for always_send).
         self.configured_literals = literals
         self.literals = frozenset(map(_lowered, literals))
-        self.patterns = patterns
-        self.matchers = _combine(patterns)
+        # Callers check that values are visible ASCII before any regex sees them.
+        self.regexes = RegexSet(patterns, whole=True, ascii_input=True, where=where)
         #: Warnings about risky but legal entries, logged once when a policy uses them.
-        self.notes = notes
+        self.notes = notes + self.regexes.notes
         #: Callables asked when neither a literal nor a regex matches (origins only).
         self.checks = checks
 
-    def matches(self, value: str) -> bool:
-        """Whether ``value`` is allowed by this configuration. Callers bound the length of
-        ``value`` first, so no configured regex ever runs on attacker-sized input."""
+    @property
+    def patterns(self) -> Tuple[Pattern[str], ...]:
+        """The configured regexes, in order."""
+        return self.regexes.patterns
+
+    def matches(self, value: str, patterns: bool = True) -> bool:
+        """Whether ``value`` is allowed by this configuration (by its regexes only when
+        ``patterns``). Callers bound the length of ``value`` first."""
         if self.wildcard:
             return True
         if value.lower() in self.literals:
             return True
-        # A plain loop, not any() over a generator: this runs once per requested name.
-        for matcher in self.matchers:  # noqa: SIM110
-            if matcher.fullmatch(value):
-                return True
-        return False
+        return patterns and self.regexes.matches(value)
 
     def check(self, origin: str) -> Optional[bool]:
         """Ask the callables about a serialized ``origin``: True when one allows it, None
@@ -226,31 +227,6 @@ def _lowered(text: str) -> str:
     allow-list is held once, not twice."""
     lowered = text.lower()
     return text if lowered == text else lowered
-
-
-_NOT_COMBINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux]+\)")
-
-
-def _combine(patterns: Tuple[Pattern[str], ...]) -> Tuple[Pattern[str], ...]:
-    """The patterns as few alternations as keeps each one's meaning under fullmatch."""
-    alone: List[Pattern[str]] = []
-    by_flags: Dict[int, List[Pattern[str]]] = {}
-    for pattern in patterns:
-        # In verbose mode a '#' comment would swallow the closing parenthesis.
-        if _NOT_COMBINABLE.search(pattern.pattern) or pattern.flags & re.VERBOSE:
-            alone.append(pattern)
-        else:
-            by_flags.setdefault(pattern.flags, []).append(pattern)
-    combined: List[Pattern[str]] = []
-    for flags, group in by_flags.items():
-        if len(group) == 1:
-            combined.append(group[0])
-            continue
-        try:
-            combined.append(re.compile("|".join(f"(?:{p.pattern})" for p in group), flags))
-        except re.error:  # e.g. the same group name in two patterns
-            combined.extend(group)
-    return tuple(combined + alone)
 
 
 class PathPattern:

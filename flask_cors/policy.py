@@ -4,7 +4,7 @@ callable in ``origins`` does."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
 
 from .core import (
     ACL_ALLOW_HEADERS,
@@ -35,6 +35,14 @@ NO_ORIGIN_ALWAYS_SEND = "no-origin-always-send"
 PREFLIGHT_ALLOWED = "preflight-allowed"
 METHOD_NOT_ALLOWED = "method-not-allowed"
 HEADER_NOT_ALLOWED = "header-not-allowed"
+HEADERS_OVER_LIMIT = "headers-over-limit"
+
+#: Most names, and most characters, of an Access-Control-Request-Headers value that a
+#: preflight may ask for; past either, no requested header is allowed (the browser then
+#: fails the preflight), so the work per preflight stays bounded whatever is configured.
+#: Browsers list each non-safelisted header a page sets once; real lists are a few names.
+MAX_REQUESTED_HEADERS = 100
+MAX_REQUESTED_HEADERS_LENGTH = 8192
 
 
 class Decision(NamedTuple):
@@ -53,10 +61,11 @@ class Decision(NamedTuple):
     all_headers: Tuple[Tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Policy:
     """One resource's options, validated and compiled: everything a request needs that
-    does not depend on the request is computed here, once."""
+    does not depend on the request is computed here, once. Policies compare (and hash)
+    by identity: decisions are remembered per policy object."""
 
     origins: NameMatcher
     methods: Tuple[str, ...]
@@ -79,10 +88,6 @@ class Policy:
     max_age_value: Optional[str] = field(init=False, repr=False)
     no_origin_value: Optional[str] = field(init=False, repr=False)
     vary_origin: bool = field(init=False, repr=False)
-    #: Decisions already taken, by request shape (see binding.decide_cached).
-    decisions: Dict[Tuple[Optional[str], ...], Decision] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
 
     def __post_init__(self) -> None:
         derived = {
@@ -145,7 +150,9 @@ def decide(
         reasons = [ORIGIN_ALLOWED]
     elif not is_reflectable_origin(origin):
         return _decision((), vary, (ORIGIN_INVALID,))
-    elif policy.origins.matches(origin):
+    # Any page can send Origin null (sandboxed iframes, data: URLs): only the literal
+    # 'null' or '*' allows it, never a regex written for hosts, however wide.
+    elif policy.origins.matches(origin, patterns=origin.lower() != "null"):
         value = origin
         reasons = [ORIGIN_ALLOWED]
     elif policy.origins.checks and is_serialized_origin(origin):
@@ -176,13 +183,17 @@ def decide(
             and is_token(asked)
             and (policy.any_method or asked.upper() in policy.methods)
         ):
-            allowed, refused = _allowed_headers(policy, request_headers)
+            allowed, judged = _allowed_headers(policy, request_headers)
             if allowed:
                 headers.append((ACL_ALLOW_HEADERS, allowed))
             if policy.max_age_value is not None:
                 headers.append((ACL_MAX_AGE, policy.max_age_value))
             headers.append((ACL_METHODS, asked if policy.any_method else policy.methods_value))
             reasons.append(PREFLIGHT_ALLOWED)
+            if judged is None:
+                reasons.append(HEADERS_OVER_LIMIT)
+            else:
+                refused = judged
             if refused:
                 reasons.append(HEADER_NOT_ALLOWED)
         else:
@@ -203,25 +214,34 @@ def _decision(
 
 def _allowed_headers(
     policy: Policy, requested: Optional[str]
-) -> Tuple[Optional[str], Tuple[str, ...]]:
-    """The requested header names that are allowed, as sent and sorted, and those refused."""
+) -> Tuple[Optional[str], Optional[Tuple[str, ...]]]:
+    """The requested header names that are allowed, as sent and sorted, and those refused
+    (each distinct name is judged once); None for the refused when the list is over
+    ``MAX_REQUESTED_HEADERS`` or ``MAX_REQUESTED_HEADERS_LENGTH``."""
     if not requested:
         return None, ()
+    if (
+        len(requested) > MAX_REQUESTED_HEADERS_LENGTH
+        or requested.count(",") >= MAX_REQUESTED_HEADERS
+    ):
+        return None, None
     allowed: Dict[str, str] = {}
     refused: List[str] = []
-    # Names are checked one by one and a client may send thousands: bound lookups once.
+    seen: Set[str] = set()
     matches = None if policy.allow_headers.wildcard else policy.allow_headers.matches
     token = TOKEN.fullmatch
     for raw_name in requested.split(","):
         name = raw_name.strip(" \t")
-        if not name:
+        folded = name.lower()
+        if not name or folded in seen:
             continue
+        seen.add(folded)
         if (
             len(name) <= MAX_HEADER_NAME_LENGTH
             and token(name) is not None
             and (matches is None or matches(name))
         ):
-            allowed.setdefault(name.lower(), name)
+            allowed[folded] = name
         else:
             refused.append(name)
     value = ", ".join(sorted(allowed.values())) if allowed else None

@@ -11,8 +11,9 @@ from werkzeug.datastructures import Headers
 
 import flask_cors.binding
 from flask_cors import CORS
-from flask_cors.binding import CACHE_SIZE, CACHEABLE_LENGTH
-from flask_cors.patterns import NameMatcher, PathPattern
+from flask_cors.binding import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
+from flask_cors.patterns import NameMatcher
+from flask_cors.regex import RegexSet
 
 ORIGIN = {"Origin": "https://app.example"}
 
@@ -43,13 +44,12 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> List[
 def test_a_path_seen_before_costs_no_pattern_match(monkeypatch: pytest.MonkeyPatch) -> None:
     resources = {rf"/r{i}/items/.*": {"origins": "*"} for i in range(1000)}
     client = app_with(resources=resources).test_client()
-    calls = count_calls(monkeypatch, PathPattern, "matches")
+    calls = count_calls(monkeypatch, RegexSet, "matching")
     client.get("/r999/items/1", headers=ORIGIN)
-    assert calls[0] > 1  # the first time: patterns in order until the most specific match
-    calls[0] = 0
+    assert calls[0] == 1  # the first time: every pattern in one pass
     for _ in range(5):
         response = client.get("/r999/items/1", headers=ORIGIN)
-    assert calls[0] == 0
+    assert calls[0] == 1
     assert response.headers["Access-Control-Allow-Origin"] == "https://app.example"
 
 
@@ -64,75 +64,52 @@ def test_a_request_shape_seen_before_is_not_decided_again(monkeypatch: pytest.Mo
     assert calls[0] == 2
 
 
-def test_a_hundred_regex_origins_are_one_match_call() -> None:
+def test_a_hundred_regex_origins_are_one_linear_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     regexes = [rf"https://[a-z]+\.tenant{i}\.example" for i in range(100)]
     app = app_with(origins=regexes)
     client = app.test_client()
+    calls = count_calls(monkeypatch, RegexSet, "matches")
     response = client.get("/x", headers={"Origin": "https://eu.tenant99.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://eu.tenant99.example"
     response = client.get("/x", headers={"Origin": "https://eu.tenant99.example.evil"})
     assert "Access-Control-Allow-Origin" not in response.headers
+    assert calls[0] == 2
     matcher = NameMatcher(False, (), tuple(re.compile(r, re.IGNORECASE) for r in regexes))
-    assert len(matcher.matchers) == 1
+    assert matcher.notes == ()  # all of them run in RE2
 
 
-@pytest.mark.parametrize(
-    "special",
-    [
-        r"https://(a+)\1\.example",  # a backreference would point elsewhere
-        r"https://(?P<x>a)(?P=x)\.example",  # so would a named one
-        r"https://(a)?(?(1)b|c)\.example",  # and a conditional
-    ],
-)
-def test_regexes_whose_meaning_depends_on_their_groups_stay_alone(special: str) -> None:
-    others = [re.compile(r"https://b\.example", re.I), re.compile(r"https://c\.example", re.I)]
-    matcher = NameMatcher(False, (), (*others, re.compile(special, re.I)))
-    assert len(matcher.matchers) == 2
-    assert matcher.matches("https://c.example") and not matcher.matches("https://d.example")
+def test_remembered_paths_and_decisions_are_bounded_for_the_whole_process() -> None:
+    apps = [app_with(resources={rf"/api{i}/.*": {} for i in range(50)}) for _ in range(3)]
+    for i in range(MEMO_ENTRIES + 10):
+        apps[i % 3].test_client().get(f"/api{i % 50}/{i}", headers={"Origin": f"https://s{i}.x"})
+        assert 0 < len(MEMO.entries) <= MEMO_ENTRIES
+        assert MEMO.characters <= MEMO_CHARACTERS
 
 
-def test_verbose_regexes_stay_alone_and_keep_their_comments() -> None:
-    verbose = re.compile(r"https://a\.example  # the main site", re.VERBOSE)
-    matcher = NameMatcher(False, (), (verbose, re.compile(r"https://b\.example")))
-    assert len(matcher.matchers) == 2
-    assert matcher.matches("https://a.example") and matcher.matches("https://b.example")
-
-
-def test_patterns_that_cannot_share_an_alternation_fall_back_to_one_each() -> None:
-    """Two patterns defining the same group name cannot be joined into one regex."""
-    first = re.compile(r"https://(?P<host>a)\.example")
-    second = re.compile(r"https://(?P<host>b)\.example")
-    matcher = NameMatcher(False, (), (first, second))
-    assert matcher.matchers == (first, second)
-    assert matcher.matches("https://b.example")
-
-
-def test_remembered_paths_and_decisions_are_bounded() -> None:
-    app = app_with(resources=r"/api/.*")
-    client = app.test_client()
-    for i in range(CACHE_SIZE + 10):
-        client.get(f"/api/{i}", headers={"Origin": f"https://s{i}.example"})
-    table = next(iter(app.extensions["cors"]["sources"])).table(app)
-    policy = table.rules[0][1]
-    assert 0 < len(table._by_path) <= CACHE_SIZE
-    assert 0 < len(policy.decisions) <= CACHE_SIZE
+def test_the_memo_starts_afresh_when_its_keys_reach_the_character_bound() -> None:
+    client = app_with(resources=r"/api/.*").test_client()
+    origin = "https://" + "o" * 1000 + ".example"  # long, but under the Origin bound
+    for i in range(MEMO_CHARACTERS // 1000 + 10):
+        client.get("/api/x", headers={"Origin": f"{origin}{i}"})
+        assert MEMO.characters <= MEMO_CHARACTERS
 
 
 def test_oversized_requests_are_answered_but_not_remembered() -> None:
     app = app_with()
     client = app.test_client()
     long_path = "/api/" + "a" * CACHEABLE_LENGTH
-    long_headers = "x-a," * (CACHEABLE_LENGTH // 4 + 1)
+    names = [f"x-{i}-" + "b" * 250 for i in range(9)]
+    long_headers = ", ".join(names)
+    assert len(long_headers) > CACHEABLE_LENGTH
     preflight = {
         **ORIGIN,
         "Access-Control-Request-Method": "GET",
         "Access-Control-Request-Headers": long_headers,
     }
+    MEMO.entries.clear()
     response = client.options(long_path, headers=preflight)
-    assert response.headers["Access-Control-Allow-Headers"] == "x-a"
-    table = next(iter(app.extensions["cors"]["sources"])).table(app)
-    assert long_path not in table._by_path
-    assert table.rules[0][1].decisions == {}
+    assert response.headers["Access-Control-Allow-Headers"] == long_headers
+    assert not any(long_path in key or long_headers in key for key in MEMO.entries)
 
 
 class _OwnHeaders(Headers):

@@ -1,0 +1,182 @@
+"""Configured regexes run on RE2, in time linear in the input, with Python's meaning
+(SECURITY.md T16); what RE2 cannot run falls back to Python's re with a setup warning.
+Work is checked by which engine runs and how often, never by timing."""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Any, List, Optional, Pattern
+
+import pytest
+from flask import Flask
+
+from flask_cors import CORS
+from flask_cors.regex import RegexSet, to_re2
+
+ACAO = "Access-Control-Allow-Origin"
+ACAH = "Access-Control-Allow-Headers"
+
+#: The report's patterns: each two more characters of input double Python's time.
+EXPONENTIAL = [
+    r"https://([a-z0-9]+[-.]?)*\.example\.com",
+    r"https://(\w+\.?)+example\.com",
+    r"https://(.*\.)*example\.com",
+]
+
+
+def quietly_compiled(pattern: str) -> Pattern[str]:
+    """Python warns that '[[' may mean a nested set some day; today it is literal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return re.compile(pattern)
+
+
+def app_with(**options: Any) -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/", methods=["GET", "PUT"])
+    def index() -> str:
+        return "ok"
+
+    CORS(app, **options)
+    return app
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> List[str]:
+    seen: List[str] = []
+    original = getattr(RegexSet, name)
+
+    def counting(self: RegexSet, value: str) -> Any:
+        seen.append(value)
+        return original(self, value)
+
+    monkeypatch.setattr(RegexSet, name, counting)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ascii_input", "translated"),
+    [
+        (re.compile(r"https://a\.example\Z"), True, r"https://a\.example\z"),
+        (re.compile(r"x{,3}"), True, "x{0,3}"),
+        (re.compile(r"/v\d+/\D"), False, r"/v\p{Nd}+/\P{Nd}"),
+        (re.compile(r"/v\d+"), True, r"/v\d+"),
+        (re.compile(r"/v\d+", re.ASCII), False, r"/v\d+"),
+        (re.compile(r"(?P<host>a)\.(?P<tld>b)"), True, r"(?:a)\.(?:b)"),
+        (re.compile("a.b", re.IGNORECASE | re.DOTALL), True, "(?is)a.b"),
+        (re.compile("^a$", re.MULTILINE), True, "(?m)^a$"),
+        (re.compile(r"[\]\d-]\w"), True, r"[\]\d-]\w"),
+        (re.compile(r"[]a][^]b]"), True, r"[]a][^]b]"),
+        (re.compile(r"\\d"), False, r"\\d"),
+    ],
+)
+def test_patterns_are_spelled_for_re2_with_pythons_meaning(
+    pattern: Pattern[str], ascii_input: bool, translated: str
+) -> None:
+    assert to_re2(pattern, ascii_input) == (translated, "")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ascii_input", "reason"),
+    [
+        (re.compile(r"https://(a+)\1"), True, "RE2 cannot run it"),
+        (re.compile(r"https://(?P<x>a)(?P=x)"), True, "RE2 cannot run it"),
+        (re.compile(r"https://(?!evil)\w+"), True, "RE2 cannot run it"),
+        (re.compile(r"https://(a)?(?(1)b|c)"), True, "RE2 cannot run it"),
+        (re.compile(r"https://a  # main", re.VERBOSE), True, "re.VERBOSE"),
+        (re.compile(r"/users/\w+"), False, r"\w is Unicode-wide"),
+        (re.compile(r"/a\b"), False, r"\b is Unicode-wide"),
+        (quietly_compiled(r"[[:alpha:]]+"), True, "POSIX class"),
+    ],
+)
+def test_what_re2_cannot_run_with_pythons_meaning_says_why(
+    pattern: Pattern[str], ascii_input: bool, reason: str
+) -> None:
+    translated, why = to_re2(pattern, ascii_input)
+    assert translated is None
+    assert reason in why
+
+
+@pytest.mark.parametrize("pattern", EXPONENTIAL)
+def test_the_reported_exponential_origin_regexes_run_on_re2(pattern: str) -> None:
+    app = app_with(origins=[pattern])
+    policy = app.extensions["cors"]["sources"][0].table(app).rules[0][1]
+    assert policy.origins.notes == ()  # no fallback: the engine guarantees linear time
+    hostile = "https://" + "a" * 1000 + "!"
+    assert ACAO not in app.test_client().get("/", headers={"Origin": hostile}).headers
+    good = "https://api.example.com"
+    assert app.test_client().get("/", headers={"Origin": good}).headers[ACAO] == good
+
+
+def test_a_fallback_regex_is_warned_about_naming_the_option(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = app_with(origins=[r"https://(a+)\1\.example"], allow_headers=[r"x-(?!secret)\w+"])
+    messages = [r.getMessage() for r in caplog.records if "not RE2" in r.getMessage()]
+    assert len(messages) == 2
+    assert any("origins" in m and r"(a+)\\1" in m for m in messages)
+    assert any("allow_headers" in m for m in messages)
+    # The fallback still means what it says.
+    client = app.test_client()
+    assert client.get("/", headers={"Origin": "https://aaaa.example"}).headers[ACAO]
+    assert ACAO not in client.get("/", headers={"Origin": "https://aaa.example"}).headers
+
+
+def test_a_path_pattern_re2_cannot_run_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = app_with(resources={r"/users/\w+": {}, r"/v\d+/.*": {}})
+    messages = [r.getMessage() for r in caplog.records if "not RE2" in r.getMessage()]
+    assert len(messages) == 1 and r"/users/\\w+" in messages[0]
+    assert "CORS resources" in messages[0]
+    # \d keeps its Unicode meaning in RE2: an Arabic-Indic digit is a digit.
+    assert app.extensions["cors"]["sources"][0].table(app).match("/v\u0663/x") is not None
+
+
+def test_each_distinct_requested_header_is_matched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report's preflight: 31 copies of one 256-character name, and a second name."""
+    app = app_with(allow_headers=[r"x-.*-.*-.*-id", "content-type"])
+    seen = count_calls(monkeypatch, "matches")
+    name = "x-" + "-" * 253 + "z"
+    requested = ", ".join([name] * 30 + [name.upper(), "x-a-b-c-id"])
+    response = app.test_client().options(
+        "/",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": requested,
+        },
+    )
+    assert response.headers[ACAH] == "x-a-b-c-id"
+    assert sorted(seen) == sorted([name, "x-a-b-c-id"])
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        [r"https://[a-z]+\.example", r"https://(a|b)+\.test"],
+        [r"https://x\.example", r"https://(x)\1\.example"],  # the second falls back
+    ],
+)
+@pytest.mark.parametrize(
+    "value", ["https://abc.example", "https://abba.test", "https://xx.example", "nope"]
+)
+def test_a_regex_set_agrees_with_python_fullmatch(patterns: List[str], value: str) -> None:
+    compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
+    regexes = RegexSet(compiled, whole=True, ascii_input=True, where="test")
+    expected: List[int] = [i for i, p in enumerate(compiled) if p.fullmatch(value)]
+    assert regexes.matching(value) == expected
+    assert regexes.matches(value) is bool(expected)
+
+
+@pytest.mark.parametrize(("path", "first"), [("/api/v1/x", 0), ("/api/x", 1), ("/x", None)])
+def test_a_prefix_set_reports_every_pattern_matching_the_start(
+    path: str, first: Optional[int]
+) -> None:
+    compiled = [re.compile(r"/api/v\d+/"), re.compile(r"/api/"), re.compile(r"/api/(x)\1")]
+    regexes = RegexSet(compiled, whole=False, ascii_input=False, where="test")
+    hits = regexes.matching(path)
+    assert hits == [i for i, p in enumerate(compiled) if p.match(path)]
+    assert (hits[0] if hits else None) == first

@@ -434,7 +434,7 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     if environ.get(HANDLED_KEY):
         return response
     trace = environ.get(TRACE_KEY)
-    path = routed_path(current)
+    path = routed_path(app, current)
     rule = source.table(app).match(path)
     if rule is None:
         LOG.debug("CORS resource-not-matched: %s", shown(path))
@@ -451,26 +451,36 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     return apply_policy(policy, response, environ, source, pattern.source)
 
 
-def routed_path(current: Request) -> str:
+def routed_path(app: Flask, current: Request) -> str:
     """The path whose view the router chose for ``current``, which is what resources are
     matched against: the request's path, unless the router folded it into another (a
-    trailing slash under ``strict_slashes=False``, where the rule's own path is built
-    again), or answers with a redirect (merged slashes, a missing trailing slash), whose
-    target is the path that will be served."""
+    trailing slash under ``strict_slashes=False``: the rule's own path is built again),
+    or answers with a redirect (merged slashes, a missing trailing slash), whose target
+    is routed in turn."""
     path: str = current.path
     rule = current.url_rule
-    if rule is not None:
-        if rule.rule.endswith("/") != path.endswith("/"):
-            try:
-                built = rule.build(current.view_args or {}, append_unknown=False)
-            except Exception:  # an app's converter that cannot build: fold the slash alone
-                built = None
-            if built is not None:
-                path = unquote(built[1])
-            else:
-                path = path + "/" if rule.rule.endswith("/") else path[:-1]
-    elif isinstance(current.routing_exception, RequestRedirect):
-        path = unquote(urlsplit(current.routing_exception.new_url).path)
+    arguments: Optional[Mapping[str, Any]] = current.view_args
+    redirect = current.routing_exception
+    if rule is None and isinstance(redirect, RequestRedirect):
+        path = unquote(urlsplit(redirect.new_url).path)
+        root = current.script_root
+        if root and path.startswith(root + "/"):
+            path = path[len(root) :]
+        try:
+            adapter = app.create_url_adapter(current)
+            assert adapter is not None
+            rule, arguments = adapter.match(path, current.method, return_rule=True)
+        except Exception:  # another redirect, or nothing served there: the target it is
+            return path
+    if rule is not None and rule.rule.endswith("/") != path.endswith("/"):
+        try:
+            built = rule.build(dict(arguments or {}), append_unknown=False)
+        except Exception:  # an app's converter that cannot build: fold the slash alone
+            built = None
+        if built is not None:
+            path = unquote(built[1])
+        else:
+            path = path + "/" if rule.rule.endswith("/") else path[:-1]
     return path
 
 

@@ -176,3 +176,31 @@ def test_a_converter_that_cannot_build_still_folds_the_trailing_slash() -> None:
     assert response.get_data(as_text=True) == "x"
     assert grant(response) is None
     assert grant(get(app, "/admin/x/", ADMIN)) == ADMIN
+
+
+def test_a_redirect_whose_target_is_folded_gets_the_served_views_policy() -> None:
+    """/admin//panel redirects to /admin/panel, which strict_slashes=False serves with the
+    /admin/panel/ view: that view's policy answers the redirect."""
+    app = admin_app()
+    response = get(app, "/admin//panel", PARTNER)
+    assert response.status_code == 308
+    assert grant(response) is None and ACAC not in response.headers
+    assert grant(get(app, "/admin//panel", ADMIN)) == ADMIN
+
+
+def test_a_redirect_under_a_script_root_is_matched_without_it() -> None:
+    """Behind a mount point (SCRIPT_NAME), the redirect's target carries the prefix and
+    request paths do not: the prefix is taken off before matching."""
+    app = admin_app()
+    client = app.test_client()
+    headers = {"Origin": PARTNER}
+    response = client.get(
+        "/admin//users", headers=headers, environ_overrides={"SCRIPT_NAME": "/mnt"}
+    )
+    assert response.status_code == 308 and response.location.endswith("/mnt/admin/users")
+    assert grant(response) is None
+    headers = {"Origin": ADMIN}
+    response = client.get(
+        "/admin//users", headers=headers, environ_overrides={"SCRIPT_NAME": "/mnt"}
+    )
+    assert grant(response) == ADMIN

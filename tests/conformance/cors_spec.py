@@ -70,6 +70,8 @@ class Observed:
     setup_error: Optional[BaseException] = None
     #: An exception that escaped while the request was answered (a crash, never a pass).
     request_error: Optional[BaseException] = None
+    #: Milliseconds from sending the request to having the whole answer, if timed.
+    elapsed_ms: Optional[float] = None
 
 
 def load_case_files(cases_dir: Path = CASES_DIR) -> Dict[Path, List[Dict[str, Any]]]:
@@ -197,6 +199,13 @@ def judge(case: Case, observed: Observed) -> List[str]:
         body = observed.body.decode("utf-8", "replace")
         if body != expect["body"]:
             problems.append(f"body {body!r}, expected {expect['body']!r}")
+
+    bound = expect.get("answered_within_ms")
+    if bound is not None:
+        if observed.elapsed_ms is None:
+            problems.append("the adapter did not time the request (answered_within_ms)")
+        elif observed.elapsed_ms > bound:
+            problems.append(f"answered in {observed.elapsed_ms:.0f} ms, expected within {bound} ms")
 
     if expect.get("log_safe"):
         raw = [message for message in observed.logs or [] if "\r" in message or "\n" in message]

@@ -61,6 +61,7 @@ from __future__ import annotations
 import importlib.metadata
 import itertools
 import re
+import time
 import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
@@ -274,9 +275,10 @@ def _send(request: Mapping[str, Any]) -> Observed:
     records = LogCapture("corsheaders")
     try:
         with records:
-            response = Client(raise_request_exception=False).generic(
-                request["method"], request["path"], **environ
-            )
+            client = Client(raise_request_exception=False)
+            started = time.perf_counter()
+            response = client.generic(request["method"], request["path"], **environ)
+            elapsed_ms = (time.perf_counter() - started) * 1000
     except Exception as error:  # a crash is an outcome to report, not a runner error
         return Observed(request_error=error, logs=records.messages)
     return Observed(
@@ -284,6 +286,7 @@ def _send(request: Mapping[str, Any]) -> Observed:
         headers=list(response.items()),
         body=response.content,
         logs=records.messages,
+        elapsed_ms=elapsed_ms,
     )
 
 

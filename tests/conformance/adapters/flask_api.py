@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
+import time
 from typing import Any, Callable, Dict, List, Mapping, Tuple
 
 from flask import Blueprint, Flask, abort
@@ -46,6 +47,7 @@ class FlaskCorsApiAdapter:
         records = LogCapture("flask_cors")
         try:
             with records:
+                started = time.perf_counter()
                 response = app.test_client().open(
                     case.request["path"],
                     method=case.request["method"],
@@ -58,6 +60,7 @@ class FlaskCorsApiAdapter:
             headers=list(response.headers.items()),
             body=response.get_data(),
             logs=records.messages,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
 
@@ -69,6 +72,8 @@ def build_app(case: Case) -> Flask:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     for key, value in (config.get("app_config") or {}).items():
         app.config[key] = decode_value(value)
+    if "strict_slashes" in shape:
+        app.url_map.strict_slashes = shape["strict_slashes"]
 
     if "routes" in shape:
         routes = shape["routes"]
@@ -102,6 +107,13 @@ def build_app(case: Case) -> Flask:
         cors.init_app(app, **decode_options(config["init_app"]))
     elif "extension" in config:
         flask_cors.CORS(app, **decode_options(config["extension"]))
+
+    for removal in shape.get("config_removals", []):
+        # In place, as an operator revoking an origin at run time would.
+        values = app.config[removal["key"]]
+        for key in removal.get("at", []):
+            values = values[key]
+        values.remove(removal["value"])
     return app
 
 

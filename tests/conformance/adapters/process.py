@@ -11,6 +11,7 @@ import selectors
 import shlex
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence
 
@@ -100,14 +101,19 @@ def send(base_url: str, request: Mapping[str, Any]) -> Observed:
     lines += [f"{name}: {value}" for name, value in (request.get("headers") or {}).items()]
     payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     with socket.create_connection((host, int(port)), timeout=REQUEST_TIMEOUT) as sock:
+        started = time.perf_counter()
         sock.sendall(payload)
         response = http.client.HTTPResponse(sock, method=method)
-        response.begin()
-        body = response.read()
+        try:
+            response.begin()
+            body = response.read()
+        except socket.timeout:  # a program that never answers has failed the case
+            return Observed(request_error=TimeoutError(f"no answer within {REQUEST_TIMEOUT:.0f} s"))
         return Observed(
             status=response.status,
             headers=[(name, value) for name, value in response.getheaders()],
             body=body,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
 

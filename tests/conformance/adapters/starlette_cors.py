@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Mapping
 
 from starlette.applications import Starlette
@@ -226,9 +227,11 @@ def _send(app: Starlette, request: Mapping[str, Any]) -> Observed:
     records = LogCapture("starlette")
     try:
         with records, TestClient(app, raise_server_exceptions=False) as client:
+            started = time.perf_counter()
             response = client.request(
                 request["method"], request["path"], headers=dict(request["headers"])
             )
+            elapsed_ms = (time.perf_counter() - started) * 1000
     except Exception as error:  # a crash is an outcome to report, not a runner error
         return Observed(request_error=error, logs=records.messages)
     return Observed(
@@ -236,6 +239,7 @@ def _send(app: Starlette, request: Mapping[str, Any]) -> Observed:
         headers=list(response.headers.multi_items()),
         body=response.content,
         logs=records.messages,
+        elapsed_ms=elapsed_ms,
     )
 
 

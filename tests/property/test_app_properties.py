@@ -893,6 +893,59 @@ def test_resource_applies_exactly_when_it_matches_the_routed_path(
             assert "origin" not in [t.lower() for t in vary_tokens(response)], raw
 
 
+ADMIN_ORIGIN = "https://admin.example"
+PARTNER_ORIGIN = "https://partner.example"
+#: Literal resources for two views, one spelled without and one with a trailing slash,
+#: and a catch-all for everything else (SECURITY.md T15).
+FOLDING_RESOURCES = {
+    "/a/users": {"origins": [ADMIN_ORIGIN]},
+    "/a/panel/": {"origins": [ADMIN_ORIGIN]},
+    r"/*": {"origins": [PARTNER_ORIGIN]},
+}
+FOLDED_PATHS = [
+    "/a/users", "/a/users/", "/a//users", "//a/users", "/a/users//",
+    "/a/panel", "/a/panel/", "/a//panel", "/a//panel/", "/a/%2Fpanel/",
+    "/files/x", "/files/x/", "/files//x", "/a/other", "/a/other/",
+]  # fmt: skip
+
+
+@invariant("INV-15")
+@given(
+    strict=st.booleans(),
+    merge=st.booleans(),
+    path=st.sampled_from(FOLDED_PATHS),
+    origin=st.sampled_from([ADMIN_ORIGIN, PARTNER_ORIGIN]),
+    method=st.sampled_from(["GET", "OPTIONS"]),
+)
+def test_a_path_the_router_folds_gets_the_policy_of_the_view_it_serves(
+    strict: bool, merge: bool, path: str, origin: str, method: str
+) -> None:
+    """Whatever Werkzeug folds (a trailing slash under strict_slashes=False, merged
+    slashes, the redirects it issues), the answer, redirects included, is the policy of
+    the resource of the view finally served, as Flask's own router says by following
+    the request: the literal resource for the two admin views, the catch-all otherwise."""
+    app = new_app()
+    app.url_map.strict_slashes = strict
+    app.url_map.merge_slashes = merge
+    for rule in ("/a/users", "/a/panel/", "/files/<path:name>"):
+        app.add_url_rule(rule, rule, lambda **_: request.url_rule.rule)  # type: ignore[union-attr]
+    CORS(app, resources=FOLDING_RESOURCES)
+    client = app.test_client()
+    served = client.get(path, follow_redirects=True)
+    served_rule = served.get_data(as_text=True) if served.status_code == 200 else None
+    admin_view = served_rule in ("/a/users", "/a/panel/")
+    allowed = ADMIN_ORIGIN if admin_view else PARTNER_ORIGIN
+    headers = {"Origin": origin}
+    if method == "OPTIONS":
+        headers["Access-Control-Request-Method"] = "GET"
+    response = client.open(path, method=method, headers=headers)
+    note(f"{path!r}: served {served_rule!r}; {response.status_code} {list(response.headers)}")
+    if origin == allowed:
+        assert response.headers.getlist(ACAO) == [origin]
+    else:
+        assert [name for name in GRANTING if name in response.headers] == []
+
+
 # ---------------------------------------------------------------------------------------
 # INV-01 / INV-04 through CORS(blueprint), beside an app-wide CORS(app)
 

@@ -639,7 +639,7 @@ def test_a_full_list_of_requested_names_is_answered_deduplicated(allow_headers: 
 @invariant("INV-07", "INV-09")
 @pytest.mark.parametrize("allow_headers", [r"X-H\d+", "*"])
 def test_20000_requested_header_names_are_refused_as_over_the_limit(allow_headers: str) -> None:
-    """Past MAX_REQUESTED_HEADERS names no requested header is allowed (SECURITY.md T15):
+    """Past MAX_REQUESTED_HEADERS names no requested header is allowed (SECURITY.md T16):
     the origin is still answered, the preflight fails in the browser, nothing is echoed."""
     req = Req("OPTIONS", ROUTED, ALLOWED, "PUT", ", ".join(repeated_names(20_000)))
     response, records = send(simple_app(allow_headers=allow_headers), req)

@@ -1,5 +1,5 @@
 """``app.config`` is compared by value on every request: a change made in place, such as
-revoking an origin, takes effect on the next request (SECURITY.md T17)."""
+revoking an origin, takes effect on the next request (SECURITY.md T18)."""
 
 from __future__ import annotations
 

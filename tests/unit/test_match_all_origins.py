@@ -1,6 +1,7 @@
-"""Origins entries that allow every origin are treated as '*' is (SECURITY.md T18): warned
-about with credentials, refused with send_wildcard and credentials, never granting
-``null``; glob-looking strings are warned about; '*' never goes out beside ACAC true."""
+"""Origins entries that allow every origin are treated as '*' is (SECURITY.md T19):
+warned about with credentials, refused with send_wildcard and credentials, never
+granting ``null``; glob-looking strings are warned about; and '*' never goes out beside
+an ACAC 'true' (T20)."""
 
 from __future__ import annotations
 

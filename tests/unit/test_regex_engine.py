@@ -1,5 +1,5 @@
 """Configured regexes run on RE2, in time linear in the input, with Python's meaning
-(SECURITY.md T16); what RE2 cannot run falls back to Python's re with a setup warning.
+(SECURITY.md T17); what RE2 cannot run falls back to Python's re with a setup warning.
 Work is checked by which engine runs and how often, never by timing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Resources are chosen for the path the router serves, whatever Werkzeug folds first
-(SECURITY.md T8): a trailing slash under strict_slashes=False, merged slashes, redirects."""
+(SECURITY.md T15): a trailing slash under strict_slashes=False, merged slashes, redirects."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 from typing import Any, List, Optional
 
 import pytest
@@ -139,3 +140,44 @@ def test_headers_of_another_class_get_the_same_answer(view_vary: Optional[str]) 
     assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
     expected_vary = "Accept, Origin" if view_vary else "Origin"
     assert response.headers.getlist("Vary") == [expected_vary]
+
+
+#: What the memo may hold at most, whatever the traffic (SECURITY.md T21): 4,096 entries
+#: whose keys hold at most 1 Mi characters, and the answers they map to.
+MEMO_BOUND_BYTES = 8 << 20
+
+
+@pytest.mark.parametrize("shape", ["hostile-origins", "echoed-origins", "header-lists"])
+def test_the_memo_stays_under_its_memory_bound_with_1000_resources(shape: str) -> None:
+    """The report's case (1,000 resources, Origins of 2,000 characters) and the two
+    shapes whose answers are largest: echoed 1,024-character Origins, and preflights
+    whose 2,048 characters of requested names are all echoed."""
+    resources = {rf"/r{i}/.*": {"origins": "*"} for i in range(1000)}
+    client = app_with(resources=resources).test_client()
+    MEMO.entries.clear()
+    MEMO.characters = 0
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        peak = 0
+        for i in range(3000):
+            path = f"/r{i % 1000}/x"
+            if shape == "hostile-origins":
+                client.get(path, headers={"Origin": f"https://{i:06d}" + "a" * 1986})
+            elif shape == "echoed-origins":
+                client.get(path, headers={"Origin": f"https://{i:06d}" + "a" * 1010})
+            else:
+                names = ", ".join(f"x-{i}-{n}" + "b" * 190 for n in range(10))[:2040]
+                client.options(
+                    path,
+                    headers={
+                        "Origin": "https://a.example",
+                        "Access-Control-Request-Method": "GET",
+                        "Access-Control-Request-Headers": names,
+                    },
+                )
+            if i % 500 == 499:
+                peak = max(peak, tracemalloc.get_traced_memory()[0] - baseline)
+    finally:
+        tracemalloc.stop()
+    assert 0 < peak < MEMO_BOUND_BYTES, peak

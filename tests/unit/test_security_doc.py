@@ -17,7 +17,7 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: The classes every CORS middleware gets wrong somewhere (T1-T9), Flask-CORS's CVE
 #: classes among them, and the ones this project adds; each must name spec cases.
-CLASSES_WITH_CASES = [f"T{number}" for number in range(1, 14)]
+CLASSES_WITH_CASES = [f"T{number}" for number in (*range(1, 14), *range(15, 21))]
 FLASK_CORS_CVES = [
     "CVE-2024-1681",  # request data logged raw
     "CVE-2024-6844",  # '+' in paths read as a space

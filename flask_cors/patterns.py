@@ -231,7 +231,8 @@ def _lowered(text: str) -> str:
 
 class PathPattern:
     """One resource pattern: a literal path compared exactly, or a regex matched from the
-    start of the path, both case-sensitive, as Flask-CORS 6 does.
+    start of the path, both case-sensitive, as Flask-CORS 6 does (``ResourceTable``
+    matches them).
 
     ``specificity`` orders patterns most specific first: literals before regexes, then
     more ``/`` segments, then longer patterns; ties are broken by the pattern text so the
@@ -247,10 +248,3 @@ class PathPattern:
         text = literal if literal is not None else regex.pattern if regex is not None else ""
         flags = regex.flags if regex is not None else 0
         self.specificity = (literal is None, -text.count("/"), -len(text), text, flags)
-
-    def matches(self, path: str) -> bool:
-        """Whether the request path falls under this resource."""
-        if self.literal is not None:
-            return path == self.literal
-        assert self.regex is not None
-        return self.regex.match(path) is not None

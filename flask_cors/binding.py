@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Mapping, MutableMapping, NamedTuple, Optional, Set, Tuple
-from urllib.parse import unquote, urlsplit
+from typing import Any, List, Mapping, MutableMapping, NamedTuple, Optional, Set, Tuple
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
-from werkzeug.routing import RequestRedirect
 
-from .core import ACL_CREDENTIALS, ACL_ORIGIN, CONFIG_OPTIONS
+from .app_config import compiled_config, config_values, snapshot
+from .core import ACL_CREDENTIALS, ACL_ORIGIN
+from .memo import MEMO
 from .options import (
     CONFIG_LAYER,
     RESOURCE_LAYER,
@@ -23,7 +23,7 @@ from .options import (
 )
 from .patterns import PathPattern, shown
 from .policy import Decision, Policy, decide
-from .regex import RegexSet
+from .resources import ResourceTable, routed_path
 
 LOG = logging.getLogger("flask_cors")
 
@@ -56,115 +56,8 @@ class Step(NamedTuple):
     decision: Optional[Decision] = None
 
 
-Rule = Tuple[PathPattern, Policy]
-
-
-#: Bounds of the one memory of answers the package keeps for the whole process (the rule
-#: for a path, the decision for a request shape): at most ``MEMO_ENTRIES`` entries whose
-#: keys hold at most ``MEMO_CHARACTERS`` characters in all. Past either it starts afresh,
-#: so hostile input costs a miss, never memory, however many apps, blueprints, resources
-#: and decorated views there are.
-MEMO_ENTRIES = 4096
-MEMO_CHARACTERS = 1 << 20
-#: Longest key remembered; longer requests are answered without being remembered.
-CACHEABLE_LENGTH = 2048
 #: Most names of a list written to a log record (each value is clipped by ``shown``).
 LOGGED_NAMES = 10
-
-
-class Memo:
-    """Answers that are pure functions of their key, remembered within fixed bounds."""
-
-    __slots__ = ("entries", "characters")
-
-    def __init__(self) -> None:
-        self.entries: Dict[Tuple[Any, ...], Any] = {}
-        self.characters = 0
-
-    def remember(self, key: Tuple[Any, ...], value: Any, size: int) -> None:
-        """Keep ``value`` under ``key`` (whose strings hold ``size`` characters) unless
-        the key is over ``CACHEABLE_LENGTH``."""
-        if size > CACHEABLE_LENGTH:
-            return
-        if len(self.entries) >= MEMO_ENTRIES or self.characters + size > MEMO_CHARACTERS:
-            self.entries.clear()
-            self.characters = 0
-        self.entries[key] = value
-        self.characters += size
-
-
-#: The process's memo; keys start with the table or policy they answer for.
-MEMO = Memo()
-
-
-class ResourceTable:
-    """Resource patterns, most specific first, each with its compiled policy.
-
-    Literal paths are one dict lookup; regex patterns run together in one linear-time
-    pass over the path. The rule for a path is remembered in ``MEMO``.
-    """
-
-    __slots__ = ("rules", "_literals", "_regexes", "_regex_rules")
-
-    def __init__(self, rules: Tuple[Rule, ...], where: str = ""):
-        self.rules = rules
-        self._literals: Dict[str, Rule] = {}
-        for rule in rules:
-            if rule[0].literal is not None:
-                self._literals.setdefault(rule[0].literal, rule)
-        self._regex_rules = tuple(rule for rule in rules if rule[0].regex is not None)
-        self._regexes = RegexSet(
-            [rule[0].regex for rule in self._regex_rules],  # type: ignore[misc]
-            whole=False,
-            ascii_input=False,
-            where=where,
-        )
-
-    @property
-    def notes(self) -> Tuple[str, ...]:
-        """Setup warnings about path patterns RE2 cannot run."""
-        return self._regexes.notes
-
-    def match(self, path: str) -> Optional[Rule]:
-        """The most specific rule whose pattern matches ``path``, if any."""
-        key = (self, path)
-        try:
-            return MEMO.entries[key]  # type: ignore[no-any-return]
-        except KeyError:
-            pass
-        found = self._literals.get(path)
-        if found is None:
-            hits = self._regexes.matching(path)
-            found = self._regex_rules[hits[0]] if hits else None
-        MEMO.remember(key, found, len(path))
-        return found
-
-
-_MISSING = object()
-_MISSING_ALL = (_MISSING,) * len(CONFIG_OPTIONS)
-
-
-def config_values(config: Mapping[str, Any]) -> Tuple[Any, ...]:
-    """The app's ``CORS_*`` option values, in ``CONFIG_OPTIONS`` order (``_MISSING`` for
-    a key not set)."""
-    return tuple(map(config.get, CONFIG_OPTIONS, _MISSING_ALL))
-
-
-def snapshot(value: Any) -> Any:
-    """A copy of ``value`` that in-place changes to it cannot reach: lists, dicts, sets
-    and tuples are copied all the way down, other objects kept. It compares equal to
-    ``value`` until ``value`` is changed, and is the very same object when nothing in it
-    can change, so that comparing costs nothing for strings, booleans and tuples of them."""
-    if isinstance(value, list):
-        return [snapshot(item) for item in value]
-    if isinstance(value, dict):
-        return {key: snapshot(item) for key, item in value.items()}
-    if isinstance(value, set):
-        return set(value)
-    if isinstance(value, tuple):
-        copied = tuple(snapshot(item) for item in value)
-        return value if all(a is b for a, b in zip(copied, value)) else copied
-    return value
 
 
 class PolicySource:
@@ -200,12 +93,7 @@ class PolicySource:
         if entry is not None and entry[0] == live:
             return entry[1]  # type: ignore[no-any-return]
         values = tuple(map(snapshot, live))
-        # Unknown CORS_ keys are passed on so that they are warned about.
-        compiled = {key: config[key] for key in config if _unknown_cors_key(key)}
-        compiled.update(
-            (key, value) for key, value in zip(CONFIG_OPTIONS, values) if value is not _MISSING
-        )
-        table = self.compile(compiled)
+        table = self.compile(compiled_config(config, values))
         cors_state(app)["tables"][self] = (values, table)
         return table
 
@@ -244,11 +132,6 @@ class PolicySource:
 
 
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))
-_CONFIG_KEYS = frozenset(CONFIG_OPTIONS)
-
-
-def _unknown_cors_key(key: Any) -> bool:
-    return isinstance(key, str) and key.startswith("CORS_") and key not in _CONFIG_KEYS
 
 
 def apply_policy(
@@ -449,39 +332,6 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
         return response
     environ[HANDLED_KEY] = True
     return apply_policy(policy, response, environ, source, pattern.source)
-
-
-def routed_path(app: Flask, current: Request) -> str:
-    """The path whose view the router chose for ``current``, which is what resources are
-    matched against: the request's path, unless the router folded it into another (a
-    trailing slash under ``strict_slashes=False``: the rule's own path is built again),
-    or answers with a redirect (merged slashes, a missing trailing slash), whose target
-    is routed in turn."""
-    path: str = current.path
-    rule = current.url_rule
-    arguments: Optional[Mapping[str, Any]] = current.view_args
-    redirect = current.routing_exception
-    if rule is None and isinstance(redirect, RequestRedirect):
-        path = unquote(urlsplit(redirect.new_url).path)
-        root = current.script_root
-        if root and path.startswith(root + "/"):
-            path = path[len(root) :]
-        try:
-            adapter = app.create_url_adapter(current)
-            assert adapter is not None
-            rule, arguments = adapter.match(path, current.method, return_rule=True)
-        except Exception:  # another redirect, or nothing served there: the target it is
-            return path
-    if rule is not None and rule.rule.endswith("/") != path.endswith("/"):
-        try:
-            built = rule.build(dict(arguments or {}), append_unknown=False)
-        except Exception:  # an app's converter that cannot build: fold the slash alone
-            built = None
-        if built is not None:
-            path = unquote(built[1])
-        else:
-            path = path + "/" if rule.rule.endswith("/") else path[:-1]
-    return path
 
 
 def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:

@@ -386,13 +386,12 @@ def parse_options(
 
 
 def parse_config(config: Mapping[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
-    """The ``CORS_*`` keys of ``app.config``, and warnings about unknown ``CORS_`` keys,
+    """The options in ``config``, which holds the ``CORS_*`` entries of ``app.config``
+    (binding.PolicySource.table picks them), and warnings about unknown ``CORS_`` keys,
     which are not refused because other code shares the config namespace."""
     parsed: Dict[str, Any] = {}
     warnings: List[str] = []
     for key in config:
-        if not isinstance(key, str) or not key.startswith("CORS_"):
-            continue
         name = _OPTION_OF_CONFIG_KEY.get(key)
         value = config[key]
         if name is None:

@@ -89,3 +89,27 @@ def test_no_origin_without_always_send_gives_no_reason_code_of_its_own() -> None
     result = explain(app, "", "/api/items")
     assert not result.allowed
     assert result.reasons == ["the actual request's response has no Access-Control-Allow-Origin"]
+
+
+def test_star_left_out_beside_the_apps_credentials_is_explained() -> None:
+    app = make_app(origins="*", send_wildcard=True)
+
+    @app.after_request
+    def credentials(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        return response
+
+    result = explain(app, ORIGIN, "/api/items")
+    assert not result.allowed
+    text = reasons_text(result.reasons)
+    assert "wildcard-beside-credentials: the response already allows credentials" in text
+    assert "the actual request's response has no Access-Control-Allow-Origin" in text
+
+
+def test_a_header_list_over_the_limit_is_explained() -> None:
+    app = make_app(origins=[ORIGIN])
+    headers = [f"X-H{i}: 1" for i in range(101)]
+    result = explain(app, ORIGIN, "/api/items", headers=headers)
+    assert not result.allowed
+    text = reasons_text(result.reasons)
+    assert "headers-over-limit: Access-Control-Request-Headers lists more than 100 names" in text

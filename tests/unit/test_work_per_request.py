@@ -12,7 +12,7 @@ from werkzeug.datastructures import Headers
 
 import flask_cors.binding
 from flask_cors import CORS
-from flask_cors.binding import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
+from flask_cors.memo import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
 from flask_cors.patterns import NameMatcher
 from flask_cors.regex import RegexSet
 

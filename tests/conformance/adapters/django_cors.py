@@ -613,4 +613,68 @@ def differences(version: str, django_version: str) -> List[Difference]:
             problem=r"^Access-Control-Allow-Private-Network: expected exactly one header "
             r"'false', got \[\]$",
         ),
+        Difference(
+            id="allow-headers-list-whatever-requested",
+            kind="documented",
+            summary=(
+                "A preflight is answered with the configured CORS_ALLOW_HEADERS whatever it "
+                "asks for, however many names; none of the requested names is in the default "
+                "list, so the browser fails the preflight as this project's refusal does, but "
+                "the spec wants no Access-Control-Allow-Headers past 100 names or 8,192 "
+                "characters."
+            ),
+            source=f"{middleware}, CorsMiddleware.add_response_headers",
+            problem=(
+                rf"^Access-Control-Allow-Headers: expected absent, got \['{default_headers}'\]$"
+            ),
+            cases=(
+                "attacks/request-headers-over-100-names-refused",
+                "attacks/request-headers-over-8192-characters-refused",
+            ),
+        ),
+        Difference(
+            id="origin-regex-backtracks",
+            kind="documented",
+            summary=(
+                "CORS_ALLOWED_ORIGIN_REGEXES are matched with re.match, a backtracking "
+                "engine: an Origin shaped for a pattern with nested repetition or four '.*' "
+                "takes seconds (the spec allows 250 ms)."
+            ),
+            source=f"{middleware}, CorsMiddleware.regex_domain_match",
+            problem=r"^answered in \d+ ms, expected within \d+ ms$",
+            cases=(
+                "attacks/exponential-origin-regex-answered",
+                "attacks/polynomial-origin-regex-answered",
+            ),
+        ),
+        Difference(
+            id="origin-regex-allows-null",
+            kind="documented",
+            summary=(
+                "'null' is checked against CORS_ALLOWED_ORIGINS only, but "
+                "CORS_ALLOWED_ORIGIN_REGEXES are matched against any Origin, 'null' "
+                "included, so a pattern matching everything allows Origin: null, which any "
+                "page can send; this project lets only a literal 'null' or '*' allow it."
+            ),
+            source=f"{middleware}, CorsMiddleware.origin_found_in_white_lists",
+            problem=r"^Access-Control-Allow-(Origin|Credentials): expected absent, "
+            r"got \['(null|true)'\]$",
+            cases=(
+                "attacks/match-all-regex-never-grants-null",
+                "attacks/anchored-match-all-regex-never-grants-null",
+            ),
+        ),
+        Difference(
+            id="star-beside-view-credentials",
+            kind="documented",
+            summary=(
+                "add_response_headers assigns Access-Control-Allow-Origin '*' "
+                "(CORS_ALLOW_ALL_ORIGINS without credentials) whatever the view set, so a "
+                "view's own Access-Control-Allow-Credentials: true goes out beside '*', a "
+                "pair browsers refuse."
+            ),
+            source=f"{middleware}, CorsMiddleware.add_response_headers",
+            problem=r"^Access-Control-Allow-Origin: expected absent, got \['\*'\]$",
+            cases=("attacks/star-not-sent-beside-the-apps-credentials",),
+        ),
     ]

@@ -608,4 +608,63 @@ def differences(version: str) -> List[Difference]:
             problem=r"^Access-Control-Allow-Private-Network: expected absent, got \['true'\]$",
             cases=("private-network/request-value-false",),
         ),
+        Difference(
+            id="requested-headers-mirrored-unbounded",
+            kind="documented",
+            summary=(
+                "With allow_headers=['*'] a preflight's Access-Control-Request-Headers is "
+                "copied into Access-Control-Allow-Headers whatever its number of names or "
+                "length; this project allows none past 100 names or 8,192 characters."
+            ),
+            source=f"{cors}, CORSMiddleware.preflight_response (allow_all_headers)",
+            problem=r"^Access-Control-Allow-Headers: expected absent, got \['x-",
+            cases=(
+                "attacks/request-headers-over-100-names-refused",
+                "attacks/request-headers-over-8192-characters-refused",
+            ),
+        ),
+        Difference(
+            id="origin-regex-backtracks",
+            kind="documented",
+            summary=(
+                "allow_origin_regex is compiled with Python's re and matched with fullmatch, "
+                "a backtracking engine: an Origin shaped for a pattern with nested repetition "
+                "or four '.*' takes seconds (the spec allows 250 ms)."
+            ),
+            source=f"{cors}, CORSMiddleware.__init__ (re.compile) and is_allowed_origin",
+            problem=r"^answered in \d+ ms, expected within \d+ ms$",
+            cases=(
+                "attacks/exponential-origin-regex-answered",
+                "attacks/polynomial-origin-regex-answered",
+            ),
+        ),
+        Difference(
+            id="origin-regex-allows-null",
+            kind="documented",
+            summary=(
+                "allow_origin_regex is matched against any Origin value, 'null' included, so "
+                "a pattern matching everything ('.*', '^.*$') allows Origin: null, which any "
+                "page can send; this project lets only a literal 'null' or '*' allow it."
+            ),
+            source=f"{cors}, CORSMiddleware.is_allowed_origin",
+            problem=r"^Access-Control-Allow-(Origin|Credentials): expected absent, "
+            r"got \['(null|true)'\]$",
+            cases=(
+                "attacks/match-all-regex-never-grants-null",
+                "attacks/anchored-match-all-regex-never-grants-null",
+            ),
+        ),
+        Difference(
+            id="star-beside-view-credentials",
+            kind="documented",
+            summary=(
+                "The middleware updates every response to a request with an Origin with its "
+                "simple headers, so 'Access-Control-Allow-Origin: *' is added beside an "
+                "Access-Control-Allow-Credentials: true the view set itself, a pair browsers "
+                "refuse; this project adds nothing beside an ACAC 'true' it did not set."
+            ),
+            source=f"{cors}, CORSMiddleware.send (headers.update(self.simple_headers))",
+            problem=r"^Access-Control-Allow-Origin: expected absent, got \['\*'\]$",
+            cases=("attacks/star-not-sent-beside-the-apps-credentials",),
+        ),
     ]

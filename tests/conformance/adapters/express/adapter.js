@@ -302,6 +302,54 @@ const DIFFERENCES = [
       'attacks/trailing-lf-after-listed-origin-not-echoed',
     ],
   },
+  {
+    id: 'request-headers-reflected-unbounded',
+    kind: 'documented',
+    summary:
+      'Without allowedHeaders, cors copies Access-Control-Request-Headers into ' +
+      'Access-Control-Allow-Headers whatever its number of names or length (up to Node\'s 16 KB ' +
+      'header limit); this project allows none past 100 names or 8,192 characters.',
+    source: `${CORS_SOURCE}, configureAllowedHeaders() (allowedHeaders = req.headers[...])`,
+    problem: String.raw`^Access-Control-Allow-Headers: expected absent, got \['x-`,
+    cases: [
+      'attacks/request-headers-over-100-names-refused',
+      'attacks/request-headers-over-8192-characters-refused',
+    ],
+  },
+  {
+    id: 'origin-regex-backtracks',
+    kind: 'documented',
+    summary:
+      'cors tests an origin RegExp with RegExp.prototype.test, on V8\'s backtracking engine: ' +
+      'an Origin shaped for a pattern with four ".*" takes seconds (the spec allows 250 ms). ' +
+      'V8 backtracks fast enough that the exponential case\'s 33 characters pass; 40 take it 33 s.',
+    source: `${CORS_SOURCE}, isOriginAllowed() (allowedOrigin.test(origin)); Node.js 20 (V8 irregexp)`,
+    // Loaded, V8 may not answer within the runner's 10 s at all: the same backtracking.
+    problem: String.raw`^(answered in \d+ ms, expected within \d+ ms|the request raised TimeoutError: no answer within \d+ s)$`,
+    cases: ['attacks/polynomial-origin-regex-answered'],
+  },
+  {
+    id: 'origin-regex-allows-null',
+    kind: 'documented',
+    summary:
+      'An origin RegExp is tested against any Origin value, "null" included, so a pattern ' +
+      'matching everything (/.*/, /^.*$/) allows Origin: null, which any page can send ' +
+      '(sandboxed iframes); this project lets only a literal "null" or "*" allow it.',
+    source: `${CORS_SOURCE}, isOriginAllowed()`,
+    problem: String.raw`^Access-Control-Allow-Origin: expected absent, got \['null'\]$`,
+    cases: ['attacks/match-all-regex-never-grants-null', 'attacks/anchored-match-all-regex-never-grants-null'],
+  },
+  {
+    id: 'star-beside-route-credentials',
+    kind: 'documented',
+    summary:
+      'cors sets Access-Control-Allow-Origin: * before the route runs, so a route that sets ' +
+      'Access-Control-Allow-Credentials: true itself answers the pair browsers refuse; this ' +
+      'project adds nothing beside an ACAC "true" it did not set.',
+    source: `${CORS_SOURCE}, configureOrigin() and cors() (headers applied before next())`,
+    problem: String.raw`^Access-Control-Allow-Origin: expected absent, got \['\*'\]$`,
+    cases: ['attacks/star-not-sent-beside-the-apps-credentials'],
+  },
 ];
 
 /** `--describe`: name, versions and differences as one JSON line. */

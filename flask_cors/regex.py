@@ -76,9 +76,9 @@ def to_re2(pattern: Pattern[str], ascii_input: bool) -> Tuple[Optional[str], str
         re2.compile(translated, _options())
     except re2.error as error:
         reason = error.args[0] if error.args else error
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        return None, f"RE2 cannot run it: {reason}"
+        # google-re2 gives its parser's message as bytes.
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        return None, f"RE2 cannot run it: {text}"
     return translated, ""
 
 

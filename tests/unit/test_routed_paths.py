@@ -204,3 +204,15 @@ def test_a_redirect_under_a_script_root_is_matched_without_it() -> None:
         "/admin//users", headers=headers, environ_overrides={"SCRIPT_NAME": "/mnt"}
     )
     assert grant(response) == ADMIN
+
+
+def test_a_redirect_to_a_path_no_view_serves_gets_that_paths_policy() -> None:
+    """A redirect_to rule whose target no rule serves: the target's path is matched as
+    it stands."""
+    app = Flask(__name__)
+    app.add_url_rule("/old", "old", redirect_to="/gone")
+    CORS(app, resources={"/gone": {"origins": [ADMIN]}, r"/*": {"origins": [PARTNER]}})
+    response = get(app, "/old", PARTNER)
+    assert response.status_code in (301, 308) and response.location.endswith("/gone")
+    assert grant(response) is None
+    assert grant(get(app, "/old", ADMIN)) == ADMIN

@@ -37,10 +37,11 @@ def make_case(
     case = Case(
         id="topic/example",
         description="a case made by the harness tests",
-        tags=("compat", "origins"),
+        tags=("origins",),
         config={"extension": {}},
         request=request,
         expect={"status": 200},
+        profiles=("flask-cors", "reference"),
     )
     return BrowserCase(
         case, fetch or {}, verdict or {"outcome": "resolves", "reaches_server": True}
@@ -391,8 +392,10 @@ def test_only_cases_with_a_browser_field_are_loaded(tmp_path: Path) -> None:
         """
         - id: origins/with-browser
           description: A case with a browser field.
-          tags: [compat, origins]
-          rule: "Fetch: a test case for the loader."
+          level: profile
+          profiles: [flask-cors, reference]
+          tags: [origins]
+          rule: "README: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}
@@ -401,8 +404,10 @@ def test_only_cases_with_a_browser_field_are_loaded(tmp_path: Path) -> None:
             verdict: {outcome: resolves, reaches_server: true}
         - id: origins/without-browser
           description: A case without a browser field.
-          tags: [compat, origins]
-          rule: "Fetch: a test case for the loader."
+          level: profile
+          profiles: [flask-cors, reference]
+          tags: [origins]
+          rule: "README: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}
@@ -420,8 +425,10 @@ def test_a_malformed_browser_field_fails_loading(tmp_path: Path) -> None:
         """
         - id: origins/bad-browser
           description: A verdict without reaches_server.
-          tags: [compat, origins]
-          rule: "Fetch: a test case for the loader."
+          level: profile
+          profiles: [flask-cors, reference]
+          tags: [origins]
+          rule: "README: a test case for the loader."
           config: {extension: {}}
           request: {method: GET, path: /, headers: {Origin: "https://a.example"}}
           expect: {status: 200}

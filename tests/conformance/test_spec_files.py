@@ -1,5 +1,6 @@
-"""The spec's own rules: every case file validates against the schema, ids are unique,
-and the spec is big and balanced enough to mean something."""
+"""The spec's own rules: every case file validates against the schema, ids are unique, each
+case states its level and profiles, every rule cites a source a reader can open, no two
+cases say the same thing, and the spec is big and balanced enough to mean something."""
 
 from __future__ import annotations
 
@@ -7,15 +8,35 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set, Tuple
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
+import yaml
 
-from cors_spec import CASES_DIR, SCHEMA_PATH, load_case_files, load_cases
+from cors_spec import (
+    CASES_DIR,
+    LEVELS,
+    PROFILES,
+    SCHEMA_PATH,
+    SOURCES_PATH,
+    SPEC_DIR,
+    Case,
+    load_case_files,
+    load_cases,
+)
 
+ROOT = SPEC_DIR.parent
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 FILES = load_case_files()
+CASES = load_cases()
+SOURCES: Dict[str, Dict[str, str]] = yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))
+INVARIANTS = yaml.safe_load((SPEC_DIR / "invariants.yaml").read_text(encoding="utf-8"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: A file name no longer in the repository that rules used to cite; spelled in two parts
+#: so that this file does not mention it either.
+MISSING_DOCUMENT = "CORS" + ".md"
 TOPICS = [
     "origins",
     "wildcard",
@@ -63,7 +84,7 @@ def test_case_ids_are_filed_under_their_file_topic(path: Path) -> None:
 
 
 def test_case_ids_are_unique() -> None:
-    counts = Counter(case.id for case in load_cases())
+    counts = Counter(case.id for case in CASES)
     assert [case_id for case_id, count in counts.items() if count > 1] == []
 
 
@@ -73,36 +94,233 @@ def test_every_case_file_is_yaml_in_the_cases_directory() -> None:
     )
 
 
+def test_every_case_states_its_level_and_profiles() -> None:
+    """`level` and `profiles` are the verdict on a case; the old compat/hardening tags are
+    gone (Case.kind derives them from the profiles)."""
+    problems = []
+    for raw in (case for cases in FILES.values() for case in cases):
+        if raw.get("level") not in LEVELS:
+            problems.append(f"{raw['id']}: level {raw.get('level')!r}")
+        profiles = raw.get("profiles") or []
+        if not profiles or set(profiles) - set(PROFILES):
+            problems.append(f"{raw['id']}: profiles {profiles!r}")
+        if {"compat", "hardening"} & set(raw["tags"]):
+            problems.append(f"{raw['id']}: a compat/hardening tag")
+    assert not problems, "\n".join(problems)
+
+
+def test_kind_is_derived_from_the_profiles() -> None:
+    for case in CASES:
+        assert case.kind == ("compat" if "flask-cors" in case.profiles else "hardening")
+        assert case.topics == case.tags
+
+
 def test_the_spec_is_big_and_balanced() -> None:
-    cases = load_cases()
-    kinds = Counter(case.kind for case in cases)
-    assert len(cases) >= 200
-    assert kinds["compat"] >= 150
-    assert kinds["hardening"] >= 30
-    per_topic = Counter(topic for case in cases for topic in set(case.topics))
+    levels = Counter(case.level for case in CASES)
+    assert len(CASES) >= 200
+    assert levels["must"] >= 5, levels
+    assert levels["should"] >= 50, levels
+    assert sum(1 for case in CASES if "flask-cors" in case.profiles) >= 150
+    assert sum(1 for case in CASES if case.profiles == ("reference",)) >= 30
+    per_topic = Counter(topic for case in CASES for topic in set(case.topics))
     thin = {topic: per_topic[topic] for topic in TOPICS if per_topic[topic] < 4}
     assert not thin, f"topics with fewer than 4 cases: {thin}"
 
 
-def _readme_differences() -> int:
-    readme = (SCHEMA_PATH.parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Differences from Flask-CORS 6", 1)[1].split("\n## ", 1)[0]
-    return len(re.findall(r"^\d+\. \*\*", section, flags=re.MULTILINE))
+# --- sources -------------------------------------------------------------------------
 
 
-def test_every_hardening_case_cites_a_documented_difference() -> None:
-    """'hardening' means a deliberate difference listed in README.md; the case says which."""
-    count = _readme_differences()
-    assert count >= 10
+def _source_pattern(name: str) -> str:
+    """How a rule cites a source: a numbered family by its numbers, several at once too
+    ('SECURITY.md T3, T4', 'README differences 28 and 29')."""
+    if name == "SECURITY.md T<N>":
+        return r"SECURITY\.md T\d+(?:, T\d+)*"
+    if name == "README difference <N>":
+        return r"README differences? \d+(?:(?:, | and )\d+)*"
+    return re.escape(name)
+
+
+#: Every listed source, as a regex matching how a rule cites it.
+CITABLE = sorted((_source_pattern(name) for name in SOURCES), key=len, reverse=True)
+LEADING = re.compile(rf"^(?P<source>{'|'.join(CITABLE)}): \S")
+#: Fetch sections and RFC 9110 sections, as listed.
+SECTIONS = {
+    family: sorted(
+        (name[len(family) + 2 :] for name in SOURCES if name.startswith(family + ", ")),
+        key=len,
+        reverse=True,
+    )
+    for family in ("Fetch", "RFC 9110")
+}
+README_DIFFERENCE = re.compile(r"README differences? (\d+(?:(?:, | and )\d+)*)")
+
+
+def _rules() -> Iterator[Tuple[str, str]]:
+    """(where, text) of every rule and every invariant's reason."""
+    for case in CASES:
+        yield case.id, case.rule or ""
+    for entry in INVARIANTS:
+        yield entry["id"], " ".join(entry["why"].split())
+
+
+def readme_differences() -> Set[int]:
+    """The item numbers of README.md's "Differences from Flask-CORS 6" list."""
+    section = README.split("## Differences from Flask-CORS 6", 1)[1].split("\n## ", 1)[0]
+    return {int(n) for n in re.findall(r"^(\d+)\. \*\*", section, flags=re.MULTILINE)}
+
+
+def test_sources_file_lists_openable_sources() -> None:
+    assert len(SOURCES) >= 20
+    for name, entry in SOURCES.items():
+        assert set(entry) == {"url", "about"}, name
+        assert "\n" not in entry["about"] and len(entry["about"]) > 20, name
+        url = entry["url"]
+        if name.startswith("Fetch, "):
+            assert url.startswith("https://fetch.spec.whatwg.org/#"), name
+        elif name.startswith("RFC 9110, "):
+            section = name[len("RFC 9110, ") :]
+            assert url == f"https://www.rfc-editor.org/rfc/rfc9110#section-{section}", name
+        elif not url.startswith("https://"):
+            path = url.split("#", 1)[0]
+            assert (ROOT / path).is_file(), f"{name}: no file {path} in the repository"
+
+
+def test_every_rule_starts_with_a_listed_source() -> None:
+    problems = [f"{case.id}: {case.rule!r}" for case in CASES if not LEADING.match(case.rule or "")]
+    assert not problems, "rules must start with a name of spec/sources.yaml:\n" + "\n".join(
+        problems
+    )
+
+
+def test_every_fetch_and_rfc_citation_names_a_listed_section() -> None:
+    """'Fetch, CORS check', never a bare 'Fetch:'; 'RFC 9110, 5.5', never 'RFC 9110:'."""
     problems = []
-    for case in load_cases():
-        if case.kind != "hardening":
-            continue
-        cited = [
-            int(n)
-            for ref in re.findall(r"[Dd]ifferences? ([\d, and]+)", case.rule or "")
-            for n in re.findall(r"\d+", ref)
-        ]
-        if not cited or any(not 1 <= n <= count for n in cited):
-            problems.append(f"{case.id}: rule {case.rule!r}")
+    for where, text in _rules():
+        for family, sections in SECTIONS.items():
+            for match in re.finditer(rf"\b{re.escape(family)}\b", text):
+                rest = text[match.end() :]
+                cited = rest.startswith(", ") and any(
+                    re.match(rf"{re.escape(section)}(?![\w.-])", rest[2:]) for section in sections
+                )
+                if not cited:
+                    problems.append(f"{where}: {family}{rest[:40]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_must_rules_cite_the_fetch_standard_or_rfc_9110() -> None:
+    problems = [
+        f"{case.id}: {case.rule!r}"
+        for case in CASES
+        if case.level == "must" and not re.match(r"(Fetch|RFC 9110), [^:]+: \S", case.rule or "")
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_should_rules_cite_a_security_class() -> None:
+    """The classes named must exist: tests/unit/test_security_doc.py checks that."""
+    problems = [
+        f"{case.id}: {case.rule!r}"
+        for case in CASES
+        if case.level == "should"
+        and not re.match(r"SECURITY\.md T\d+(, T\d+)*: \S", case.rule or "")
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_cited_readme_difference_exists() -> None:
+    known = readme_differences()
+    assert len(known) >= 30
+    problems = [
+        f"{where}: README difference {n}"
+        for where, text in _rules()
+        for group in README_DIFFERENCE.findall(text)
+        for n in map(int, re.findall(r"\d+", group))
+        if n not in known
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_reference_only_case_cites_its_readme_difference() -> None:
+    """A case only this project answers so is a deliberate difference from Flask-CORS,
+    listed with its reason in README.md; the case says which."""
+    problems = [
+        f"{case.id}: {case.rule!r}"
+        for case in CASES
+        if "flask-cors" not in case.profiles and not README_DIFFERENCE.search(case.rule or "")
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_no_file_in_spec_or_tests_mentions_the_missing_document() -> None:
+    """Rules once cited a document that is not in this repository; nothing may."""
+    found = []
+    for top in (ROOT / "spec", ROOT / "tests"):
+        for path in sorted(top.rglob("*")):
+            if not path.is_file() or {"__pycache__", "node_modules"} & set(path.parts):
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+            if MISSING_DOCUMENT in text:
+                found.append(str(path.relative_to(ROOT)))
+    assert not found, f"files mentioning {MISSING_DOCUMENT}: {found}"
+
+
+# --- duplicates and mapping order ------------------------------------------------------
+
+
+def test_no_two_cases_say_the_same_thing() -> None:
+    """Two cases with the same configuration, app, request and expectation are one case.
+    Mappings compare whatever their order: YAML gives mappings none, so two cases that
+    differ only in the order of a mapping are the same case (write $pairs instead)."""
+    seen: Dict[str, str] = {}
+    duplicates = []
+    for case in CASES:
+        key = json.dumps([case.config, case.app, case.request, case.expect], sort_keys=True)
+        if key in seen:
+            duplicates.append(f"{seen[key]} and {case.id}")
+        seen.setdefault(key, case.id)
+    assert not duplicates, "\n".join(duplicates)
+
+
+def _resources_mappings(case: Case) -> Iterator[Mapping[str, Any]]:
+    """Every `resources` option of the case given as a plain mapping."""
+    config = case.config
+    places: List[Optional[Mapping[str, Any]]] = [
+        config.get("extension"),
+        config.get("init_app"),
+        {"resources": (config.get("app_config") or {}).get("CORS_RESOURCES")},
+    ]
+    places += [blueprint.get("cors") for blueprint in case.app.get("blueprints") or []]
+    for options in places:
+        resources = (options or {}).get("resources")
+        if isinstance(resources, dict) and "$pairs" not in resources:
+            yield resources
+
+
+def _pattern_matches(pattern: str, path: str) -> bool:
+    """Flask-CORS's reading of a resource pattern: '*' is every path, a string with a
+    regex character is a regex matched from the start, anything else a literal path."""
+    if pattern == "*":
+        return True
+    if set(pattern) & set("*\\]?$^[()"):
+        try:
+            return re.match(pattern, path) is not None
+        except re.error:
+            return False
+    return pattern == path
+
+
+def test_no_case_relies_on_the_order_of_a_yaml_mapping() -> None:
+    """When several resource patterns match the request's path, which one applies is what
+    the case is about, and the order they were written in is part of it: that order must
+    be written as $pairs, since a YAML mapping has none."""
+    problems = []
+    for case in CASES:
+        path = unquote(case.request["path"])
+        for resources in _resources_mappings(case):
+            matching = [pattern for pattern in resources if _pattern_matches(pattern, path)]
+            if len(matching) > 1:
+                problems.append(f"{case.id}: {matching} all match {path}")
     assert not problems, "\n".join(problems)

@@ -13,7 +13,7 @@ a 5xx of the extension's making), carry no CR/LF/NUL or other control character 
 header, one Access-Control-Allow-Origin at most ('*', the exact Origin when safe to echo,
 or a configured literal for Origin-less requests), token-only method and header lists,
 and every flask_cors log line must be escaped and clipped (README differences 3, 4, 9,
-14; CORS.md bug 7, CVE-2024-1681).
+14; SECURITY.md T7, CVE-2024-1681).
 """
 
 from __future__ import annotations

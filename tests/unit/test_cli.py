@@ -390,8 +390,9 @@ def test_explain_preflight_forces_a_preflight_for_a_simple_request() -> None:
     ],
 )
 def test_explain_decides_on_a_preflight_as_fetch_does(header: str, preflight: bool) -> None:
-    """Fetch's CORS-safelisted request headers (CORS.md: Accept, Accept-Language,
-    Content-Language, Content-Type with a form/text value, Range) need no preflight."""
+    """Fetch's CORS-safelisted request headers (Fetch, CORS-safelisted request-header:
+    Accept, Accept-Language, Content-Language, Content-Type with a form/text value, Range)
+    need no preflight."""
     result = explain_output(
         build_app(), "--origin", APP_ORIGIN, "--path", "/api/items", "--header", header
     )

@@ -6,7 +6,7 @@ import ast
 import functools
 import re
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Set
+from typing import Any, Dict, List, NamedTuple, Set
 
 import pytest
 import yaml
@@ -52,12 +52,24 @@ def sections() -> Dict[str, Section]:
 
 
 @functools.cache
-def spec_case_ids() -> Set[str]:
-    ids: Set[str] = set()
+def spec_cases() -> List[Dict[str, Any]]:
+    cases: List[Dict[str, Any]] = []
     for path in sorted((ROOT / "spec" / "cases").glob("*.yaml")):
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
-        ids.update(case["id"] for case in document)
-    return ids
+        cases.extend(yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER))
+    return cases
+
+
+def spec_case_ids() -> Set[str]:
+    return {case["id"] for case in spec_cases()}
+
+
+def cited_classes(text: str) -> List[str]:
+    """The classes a text cites as 'SECURITY.md T5' or 'SECURITY.md T19, T2'."""
+    return [
+        f"T{number}"
+        for group in re.findall(r"SECURITY\.md (T\d+(?:, T\d+)*)", text)
+        for number in re.findall(r"T(\d+)", group)
+    ]
 
 
 @functools.cache
@@ -110,3 +122,33 @@ def test_reporting_instructions_are_given() -> None:
     text = SECURITY.read_text(encoding="utf-8")
     assert "## Reporting a vulnerability" in text
     assert "privately" in text
+
+
+def test_every_cited_class_exists() -> None:
+    """Spec rules and invariants cite classes of this page as 'SECURITY.md T<n>'."""
+    texts = [(case["id"], case["rule"]) for case in spec_cases()]
+    invariants = yaml.load(
+        (ROOT / "spec" / "invariants.yaml").read_text(encoding="utf-8"), Loader=LOADER
+    )
+    texts += [(entry["id"], " ".join(entry["why"].split())) for entry in invariants]
+    unknown = [
+        f"{where}: {key}"
+        for where, text in texts
+        for key in cited_classes(text)
+        if key not in SECTIONS
+    ]
+    assert not unknown, unknown
+
+
+def test_every_should_case_cites_the_class_it_rules_out() -> None:
+    """A `should` case holds an implementation to a security practice beyond the protocol;
+    its rule starts with the class of this page that the practice rules out."""
+    problems = []
+    for case in spec_cases():
+        if case["level"] != "should":
+            continue
+        leading = re.match(r"SECURITY\.md (T\d+(?:, T\d+)*): ", case["rule"])
+        classes = cited_classes(leading.group(0)) if leading else []
+        if not classes or set(classes) - set(SECTIONS):
+            problems.append(f"{case['id']}: {case['rule']!r}")
+    assert not problems, "\n".join(problems)

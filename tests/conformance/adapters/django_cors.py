@@ -491,7 +491,7 @@ def differences(version: str, django_version: str) -> List[Difference]:
                 "start only: an unanchored pattern also allows any Origin that merely begins "
                 "with a match (https://trusted.example.com.evil.net, a :8443 port suffix), "
                 "with Allow-Credentials and preflight headers too. The README's example is "
-                "anchored with ^...$. Flask-CORS 6 has the same weakness (CORS.md bug 3)."
+                "anchored with ^...$. Flask-CORS 6 has the same weakness (SECURITY.md T3)."
             ),
             source=f"{middleware}, CorsMiddleware.regex_domain_match; {readme}, "
             "CORS_ALLOWED_ORIGIN_REGEXES",

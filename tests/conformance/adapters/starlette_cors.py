@@ -507,7 +507,7 @@ def differences(version: str) -> List[Difference]:
                 "The middleware appends ', Origin' to the view's Vary without reading it: "
                 "'Accept-Encoding, origin' becomes 'Accept-Encoding, origin, Origin' (the token "
                 "twice) and 'Vary: *' becomes '*, Origin'. Legal (a Vary list may repeat a "
-                "name, '*' still means everything), but not the merge CORS.md asks for."
+                "name, '*' still means everything), but not the merge README difference 2 asks for."
             ),
             source=f"{cors}, CORSMiddleware.send and allow_explicit_origin "
             "(', '.join([*headers.getlist('Vary'), 'Origin']))",

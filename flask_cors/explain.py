@@ -41,6 +41,7 @@ from .policy import (
     ORIGIN_NOT_ALLOWED,
     PREFLIGHT_ALLOWED,
     Policy,
+    fetch_normalized,
 )
 
 #: Fetch's CORS-safelisted methods and request headers: these need no preflight.
@@ -51,8 +52,6 @@ SIMPLE_CONTENT_TYPES = frozenset(
 )
 #: A Range value Fetch safelists: one range of bytes, "bytes=N-" or "bytes=N-M".
 SIMPLE_RANGE = re.compile(r"bytes=[0-9]+-[0-9]*")
-#: Methods fetch() upper-cases whatever the script wrote; others are sent as written.
-NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
 OPTION_ORDER = (
     "origins",
@@ -340,7 +339,7 @@ def explain(
     """Replay what a browser would send for a page at ``origin`` calling
     ``fetch(path, {method, headers, credentials})``, and judge the answers as the Fetch
     Standard's CORS checks do. ``preflight`` None means: as a browser decides."""
-    method = method.upper() if method.upper() in NORMALIZED_METHODS else method
+    method = fetch_normalized(method)
     request_headers = [parse_header(text) for text in headers]
     unsafe = sorted(
         {name.lower() for name, value in request_headers if not is_safelisted(name, value)}

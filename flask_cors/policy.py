@@ -43,6 +43,9 @@ HEADERS_OVER_LIMIT = "headers-over-limit"
 #: Browsers list each non-safelisted header a page sets once; real lists are a few names.
 MAX_REQUESTED_HEADERS = 100
 MAX_REQUESTED_HEADERS_LENGTH = 8192
+#: Methods fetch() upper-cases whatever the script wrote (Fetch, "normalize" a method);
+#: any other method is sent, and compared, as written: `patch` is not PATCH.
+NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
 
 class Decision(NamedTuple):
@@ -123,6 +126,14 @@ def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool)
     return min(literals) if literals else None
 
 
+def fetch_normalized(method: str) -> str:
+    """A requested method as Fetch would have sent it: Flask-CORS upper-cases requested
+    methods, which is right for the six fetch() normalizes and would grant `patch` an
+    answer naming PATCH, which browsers refuse."""
+    upper = method.upper()
+    return upper if upper in NORMALIZED_METHODS else method
+
+
 def decide(
     policy: Policy,
     method: str,
@@ -181,7 +192,7 @@ def decide(
         if (
             len(asked) <= MAX_METHOD_LENGTH
             and is_token(asked)
-            and (policy.any_method or asked.upper() in policy.methods)
+            and (policy.any_method or fetch_normalized(asked) in policy.methods)
         ):
             allowed, judged = _allowed_headers(policy, request_headers)
             if allowed:

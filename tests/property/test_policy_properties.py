@@ -149,7 +149,10 @@ class Model:
         if request_method is None:
             return False
         asked = request_method.strip(" \t")
-        return is_token(asked) and (self.any_method or asked.upper() in self.methods)
+        # Fetch's "normalize": only these six are upper-cased; `patch` is not PATCH.
+        upper = asked.upper()
+        sent = upper if upper in {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"} else asked
+        return is_token(asked) and (self.any_method or sent in self.methods)
 
 
 def run(

@@ -18,7 +18,13 @@ for directory in (TESTS_DIR / "conformance", TESTS_DIR):
     if str(directory) not in sys.path:
         sys.path.insert(0, str(directory))
 
-from harness import BrowserCase, BrowserResults, load_browser_cases, page_origins  # noqa: E402
+from harness import (  # noqa: E402
+    BrowserCase,
+    BrowserResults,
+    load_browser_cases,
+    load_core_browser_cases,
+    page_origins,
+)
 
 from cors_spec import CASES_DIR  # noqa: E402
 from results import summary_lines  # noqa: E402
@@ -56,6 +62,8 @@ def browser_cases(config: pytest.Config) -> List[BrowserCase]:
     cached: Optional[List[BrowserCase]] = getattr(config, "_cors_browser_cases", None)
     if cached is None:
         cached = load_browser_cases(cases_dir(config))
+        if not config.getoption("--cors-cases-dir"):
+            cached += load_core_browser_cases()
         config._cors_browser_cases = cached  # type: ignore[attr-defined]
     return cached
 

@@ -38,8 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--cors-hardening-may-fail",
         action="store_true",
-        help="report failing 'hardening' cases as expected failures (for implementations "
-        "other than this project); 'compat' failures still fail the run",
+        help="report failing cases outside the flask-cors profile, and failing 'should' cases "
+        "of the core, as expected failures (for implementations other than this project); "
+        "'must' failures and flask-cors profile failures still fail the run",
     )
 
 

@@ -7,6 +7,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from adapters import Adapter
 
+#: The spec's levels (spec/README.md): required by Fetch, security practice, one choice.
+LEVELS = ("must", "should", "profile")
+
 
 class Results:
     """Outcome of every case played in this session, for the report and the summary."""
@@ -27,6 +30,7 @@ class Results:
         """One case's outcome; with ``observed``, what came back, for the matrix report."""
         record: Dict[str, Any] = {
             "id": case.id,
+            "level": case.level,
             "tags": list(case.tags),
             "outcome": outcome,
             "message": message,
@@ -52,13 +56,13 @@ def _actual(observed: Any) -> Dict[str, Any]:
 
 
 def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) -> List[str]:
-    """The terminal summary of a run: counts by topic, by kind and in all, one column per
+    """The terminal summary of a run: counts by topic, by level and in all, one column per
     outcome, then the failing cases with the last line of their message."""
     by_topic: Dict[str, Counter[str]] = defaultdict(Counter)
-    by_kind: Dict[str, Counter[str]] = defaultdict(Counter)
+    by_level: Dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
-        by_topic[record["id"].split("/", 1)[0]][record["outcome"]] += 1
-        by_kind[_kind(record)][record["outcome"]] += 1
+        by_topic[_part(record) + record["id"].split("/", 1)[0]][record["outcome"]] += 1
+        by_level[record["level"]][record["outcome"]] += 1
 
     def row(label: str, counts: Counter[str]) -> str:
         cells = "".join(f"{counts[outcome]:>7}" for outcome in outcomes)
@@ -67,7 +71,7 @@ def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) ->
     lines = [f"{'topic':<18}{'cases':>7}" + "".join(f"{outcome:>7}" for outcome in outcomes)]
     lines += [row(topic, by_topic[topic]) for topic in sorted(by_topic)]
     lines.append("-" * (25 + 7 * len(outcomes)))
-    lines += [row(kind, by_kind[kind]) for kind in ("compat", "hardening")]
+    lines += [row(level, by_level[level]) for level in LEVELS]
     lines.append(row("all", Counter(record["outcome"] for record in records)))
     failing = [record for record in records if record["outcome"] == "fail"]
     if failing:
@@ -75,9 +79,10 @@ def summary_lines(records: Sequence[Dict[str, Any]], outcomes: Sequence[str]) ->
         for record in failing:
             last = record["message"].splitlines()[-1].strip(" -") if record["message"] else ""
             shown = last if len(last) <= 200 else f"{last[:200]}... ({len(last)} characters)"
-            lines.append(f"  [{_kind(record)}] {record['id']}: {shown}")
+            lines.append(f"  [{record['level']}] {_part(record)}{record['id']}: {shown}")
     return lines
 
 
-def _kind(record: Dict[str, Any]) -> str:
-    return "compat" if "compat" in record["tags"] else "hardening"
+def _part(record: Dict[str, Any]) -> str:
+    """'core:' for a case of the neutral core, whose topics share names with the profile's."""
+    return "core:" if "core" in record["tags"] else ""

@@ -24,7 +24,8 @@ from harness import (
 
 from adapters.flask_api import FlaskCorsApiAdapter, build_app
 from core_spec import judge_verdict as judge_model_verdict
-from verdict import Fetch, Request, Response, Verdict, play
+from fetch_terms import Fetch, Request, Response, Verdict
+from verdict import play
 
 if TYPE_CHECKING:
     from chromium import ChromiumSession

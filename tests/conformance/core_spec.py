@@ -13,7 +13,8 @@ import yaml
 from adapters import SkipCase
 from adapters.neutral import REGEX_CHARACTERS
 from cors_spec import SPEC_DIR, Case, Observed, judge
-from verdict import Fetch, Request, Response, Verdict, play
+from fetch_terms import Fetch, Request, Response, Verdict
+from verdict import play
 
 CORE_DIR = SPEC_DIR / "core"
 CORE_SCHEMA_PATH = SPEC_DIR / "core.schema.json"

@@ -1,11 +1,12 @@
-"""The Fetch Standard's vocabulary for requests a script makes: methods, header lists,
-safelisted and forbidden request headers (the definitions verdict.py's checks use)."""
+"""The Fetch Standard's vocabulary for what a script fetches and what it sees: methods,
+header lists, safelisted and forbidden request headers, and the shapes verdict.py uses."""
 
 from __future__ import annotations
 
 import re
 import string
-from typing import List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
 
 Headers = Tuple[Tuple[str, str], ...]
 
@@ -22,6 +23,69 @@ _METHOD_OVERRIDES = {"x-http-method", "x-http-method-override", "x-method-overri
 _SAFELISTED_MIME = {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 _LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """The page script's fetch(apiBase + path, init), repeated `times` times."""
+
+    origin: str
+    path: str = "/"
+    method: str = "GET"
+    headers: Headers = ()
+    credentials: str = "same-origin"
+    mode: str = "cors"
+    body: Optional[str] = None
+    read: Tuple[str, ...] = ()
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the browser puts on the wire (its CORS-relevant parts)."""
+
+    method: str
+    path: str
+    headers: Headers
+    preflight: bool
+    credentials: bool
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Headers
+
+
+Send = Callable[[Request], Response]
+
+
+@dataclass
+class Verdict:
+    """What the script saw, summarized as tests/browser/harness.py does. `outcome` is "resolves"
+    or "fails" when every repeat did so, else "mixed", which no harness verdict accepts."""
+
+    outcome: str
+    status: Optional[int]
+    reaches_server: bool
+    preflights: int
+    readable: Dict[str, str]
+    unreadable: List[str]
+    sent: List[Request] = field(default_factory=list)
+    failures: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a passed CORS-preflight fetch puts in the CORS-preflight cache."""
+
+    methods: Tuple[str, ...]
+    header_names: Tuple[str, ...]
+    max_age: int
+
+
+class NetworkError(Exception):
+    """fetch() rejects; the message says which Fetch step failed and why."""
 
 
 def byte_lower(text: str) -> str:

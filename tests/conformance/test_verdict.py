@@ -7,7 +7,11 @@ from typing import Callable, List, Optional, Tuple
 import pytest
 
 from fetch_terms import (
+    Fetch,
+    Grant,
     Headers,
+    Request,
+    Response,
     is_forbidden_request_header,
     is_safelisted_method,
     is_safelisted_request_header,
@@ -17,11 +21,7 @@ from fetch_terms import (
 from verdict import (
     DEFAULT_MAX_AGE,
     MAX_AGE_LIMIT,
-    Fetch,
-    Grant,
     PreflightCache,
-    Request,
-    Response,
     cors_check,
     exposed_header_names,
     max_age,

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, List, Optional, Tuple, Union
+from dataclasses import dataclass
+from typing import FrozenSet, List, Optional, Tuple, Union
 from urllib.parse import urljoin, urlsplit
 
 from fetch_terms import (
     TOKEN,
+    Fetch,
+    Grant,
     Headers,
+    NetworkError,
+    Request,
+    Response,
+    Send,
+    Verdict,
     byte_lower,
     get,
     is_forbidden_method,
@@ -36,69 +43,6 @@ _SAFELISTED_RESPONSE = frozenset(
     | {"last-modified", "pragma"}
 )
 _REQUEST_BODY_NAMES = {"content-encoding", "content-language", "content-location", "content-type"}
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """The page script's fetch(apiBase + path, init), repeated `times` times."""
-
-    origin: str
-    path: str = "/"
-    method: str = "GET"
-    headers: Headers = ()
-    credentials: str = "same-origin"
-    mode: str = "cors"
-    body: Optional[str] = None
-    read: Tuple[str, ...] = ()
-    times: int = 1
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the browser puts on the wire (its CORS-relevant parts)."""
-
-    method: str
-    path: str
-    headers: Headers
-    preflight: bool
-    credentials: bool
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: Headers
-
-
-Send = Callable[[Request], Response]
-
-
-@dataclass
-class Verdict:
-    """What the script saw, summarized as tests/browser/harness.py does. `outcome` is "resolves"
-    or "fails" when every repeat did so, else "mixed", which no harness verdict accepts."""
-
-    outcome: str
-    status: Optional[int]
-    reaches_server: bool
-    preflights: int
-    readable: Dict[str, str]
-    unreadable: List[str]
-    sent: List[Request] = field(default_factory=list)
-    failures: List[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Grant:
-    """What a passed CORS-preflight fetch puts in the CORS-preflight cache."""
-
-    methods: Tuple[str, ...]
-    header_names: Tuple[str, ...]
-    max_age: int
-
-
-class NetworkError(Exception):
-    """fetch() rejects; the message says which Fetch step failed and why."""
 
 
 def cors_check(origin: str, credentials_include: bool, response_headers: Headers) -> Optional[str]:

@@ -7,7 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -53,6 +53,11 @@ class Case:
     level: str = "profile"
     #: The profiles whose exact answers the case states (PROFILES).
     profiles: Tuple[str, ...] = ()
+    #: Further requests sent to the same app after the case's own, in order: each a
+    #: mapping with ``request`` and ``expect`` (as the case's own) and, optionally,
+    #: ``config_changes`` ({key: value} assigned in ``app.config`` first) and
+    #: ``config_removals`` (as ``app.config_removals``, applied in place next).
+    then: Tuple[Mapping[str, Any], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -87,6 +92,13 @@ class Observed:
     request_error: Optional[BaseException] = None
     #: Milliseconds from sending the request to having the whole answer, if timed.
     elapsed_ms: Optional[float] = None
+    #: Messages of the WARNING (or higher) records the implementation logged from the
+    #: start of the app's setup to the end of the request (for a further request: from
+    #: its config changes to its end), or None if not captured (``expect.warns``).
+    warnings: Optional[List[str]] = None
+    #: What each of the case's further requests (``Case.then``) got, in order, or None
+    #: when the adapter did not play them.
+    then: Optional[List[Observed]] = None
 
 
 def load_case_files(cases_dir: Path = CASES_DIR) -> Dict[Path, List[Dict[str, Any]]]:
@@ -116,15 +128,28 @@ def load_cases(cases_dir: Path = CASES_DIR) -> List[Case]:
                     file=path.name,
                     level=raw.get("level", "profile"),
                     profiles=tuple(raw.get("profiles") or ()),
+                    then=tuple(raw.get("then") or ()),
                 )
             )
     return cases
 
 
+def allow_list(origins: Sequence[str]) -> Callable[[str], bool]:
+    """The callable ``{$callable: [origin, ...]}`` stands for: given the request's Origin,
+    True when it is one of ``origins`` (compared exactly, as sent), else False."""
+    allowed = frozenset(origins)
+
+    def allow_listed(origin: str) -> bool:
+        return origin in allowed
+
+    return allow_listed
+
+
 def decode_value(value: Any) -> Any:
     """Turn a spec option value into the Python value an adapter passes on: plain YAML
     stays as it is; ``{$regex: ...}``, ``{$timedelta: ...}``, ``{$set: ...}``,
-    ``{$tuple: ...}`` and ``{$pairs: ...}`` become the Python types they name."""
+    ``{$tuple: ...}`` and ``{$pairs: ...}`` become the Python types they name, and
+    ``{$callable: [origin, ...]}`` an allow-list callable (``allow_list``)."""
     if isinstance(value, list):
         return [decode_value(item) for item in value]
     if isinstance(value, dict):
@@ -140,6 +165,8 @@ def decode_value(value: Any) -> Any:
                 return tuple(decode_value(item) for item in inner)
             if key == "$pairs":
                 return {decode_value(k): decode_value(v) for k, v in inner}
+            if key == "$callable":
+                return allow_list(inner)
         return {key: decode_value(item) for key, item in value.items()}
     return value
 
@@ -163,14 +190,33 @@ def header_values(observed: Observed, name: str) -> List[str]:
 
 
 def judge(case: Case, observed: Observed) -> List[str]:
-    """Everything in which ``observed`` differs from the case's expectation."""
-    expect = case.expect
-    wanted_error = expect.get("setup_error")
+    """Everything in which ``observed`` differs from the case's expectation: its own
+    request's, then each further request's (``then``), prefixed ``then[N]:``."""
+    wanted_error = case.expect.get("setup_error")
     if wanted_error is not None:
         return _judge_setup_error(wanted_error, observed.setup_error)
     if observed.setup_error is not None:
         error = observed.setup_error
         return [f"setup failed: {type(error).__name__}: {error}"]
+    problems = judge_exchange(case.expect, observed)
+    if not case.then:
+        return problems
+    played = observed.then
+    if played is None or len(played) != len(case.then):
+        count = "none" if played is None else len(played)
+        problems.append(
+            f"the adapter played {count} of the case's {len(case.then)} further requests (then)"
+        )
+        return problems
+    for number, (step, answer) in enumerate(zip(case.then, played), start=1):
+        problems.extend(
+            f"then[{number}]: {problem}" for problem in judge_exchange(step["expect"], answer)
+        )
+    return problems
+
+
+def judge_exchange(expect: Mapping[str, Any], observed: Observed) -> List[str]:
+    """Everything in which one answer differs from one expectation (no setup_error)."""
     if observed.request_error is not None:
         error = observed.request_error
         return [f"the request raised {type(error).__name__}: {error}"]
@@ -230,7 +276,21 @@ def judge(case: Case, observed: Observed) -> List[str]:
         raw = [message for message in observed.logs or [] if "\r" in message or "\n" in message]
         if raw:
             problems.append(f"log records with a raw CR or LF: {raw!r}")
+
+    if "warns" in expect:
+        problems.extend(_judge_warnings(expect["warns"], observed.warnings))
     return problems
+
+
+def _judge_warnings(words: Sequence[str], warnings: Optional[Sequence[str]]) -> List[str]:
+    """``warns: [word, ...]``: some warning contains every word; ``warns: []``: none at all."""
+    if warnings is None:
+        return ["the adapter did not capture warnings (warns)"]
+    if not words:
+        return [f"expected no warning, got {list(warnings)!r}"] if warnings else []
+    if any(all(word in message for word in words) for message in warnings):
+        return []
+    return [f"expected a warning mentioning {list(words)!r}, got {list(warnings)!r}"]
 
 
 def status_matches(actual: int, wanted: Any) -> bool:
@@ -269,9 +329,36 @@ def failure_message(case: Case, observed: Observed, problems: Sequence[str]) -> 
             f"actual: setup raised {type(observed.setup_error).__name__}: {observed.setup_error}"
         )
     else:
-        lines.append(f"actual: {observed.status}")
-        for name, value in observed.headers:
-            lines.append(f"  < {name}: {value!r}")
+        lines.extend(_answer_lines(observed))
+    played = observed.then or []
+    for number, step in enumerate(case.then, start=1):
+        request = step["request"]
+        lines.append(f"then[{number}]:")
+        for key, value in (step.get("config_changes") or {}).items():
+            lines.append(f"  app.config[{key!r}] = {value!r}")
+        for removal in step.get("config_removals") or []:
+            lines.append(f"  app.config removal: {dict(removal)!r}")
+        lines.append(f"  request: {request['method']} {request['path']}")
+        for name, value in (request.get("headers") or {}).items():
+            lines.append(f"    > {name}: {value!r}")
+        lines.append("  expected:")
+        lines.extend(f"    {key}: {value!r}" for key, value in step["expect"].items())
+        if number <= len(played):
+            lines.extend("  " + line for line in _answer_lines(played[number - 1]))
     lines.append("problems:")
     lines.extend(f"  - {problem}" for problem in problems)
     return "\n".join(lines)
+
+
+def _answer_lines(observed: Observed) -> List[str]:
+    """The status and headers of one answer (or the error the request raised), and the
+    warnings logged, when captured."""
+    if observed.request_error is not None:
+        error = observed.request_error
+        lines = [f"actual: the request raised {type(error).__name__}: {error}"]
+    else:
+        lines = [f"actual: {observed.status}"]
+        lines.extend(f"  < {name}: {value!r}" for name, value in observed.headers)
+    if observed.warnings:
+        lines.extend(f"  warning: {message!r}" for message in observed.warnings)
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from typing import Any, Dict, Mapping, Optional
 
@@ -118,6 +119,122 @@ def test_class_based_and_async_views_are_skipped(route: Dict[str, Any], reason: 
         assert neutral_case(case)["routes"][0]["path"] == "/a"
     else:
         assert reason in skip_reason(case)
+
+
+# --- the format's Python-only extensions ------------------------------------------------
+
+STEP = {"request": {"method": "GET", "path": "/", "headers": {"Origin": "https://b.ex"}}}
+
+
+def with_steps(case: Case, *expects: Mapping[str, Any]) -> Case:
+    return dataclasses.replace(case, then=tuple({**STEP, "expect": dict(e)} for e in expects))
+
+
+@pytest.mark.parametrize(
+    ("case", "named"),
+    [
+        (with_steps(make_case({"extension": {}}), {}), "then"),
+        (with_steps(make_case({"extension": {}}), {"warns": ["origins"]}), "then"),
+        (make_case({"extension": {}}, expect={"status": 200, "warns": []}), "warn"),
+        (make_case({"extension": {"origins": {"$callable": ["https://a.ex"]}}}), "callable"),
+        (
+            make_case(
+                {"extension": {"origins": ["https://a.ex", {"$callable": ["https://b.ex"]}]}}
+            ),
+            "callable",
+        ),
+        (
+            make_case(
+                {
+                    "extension": {
+                        "resources": {"/api/*": {"origins": {"$callable": ["https://a.ex"]}}}
+                    }
+                }
+            ),
+            "callable",
+        ),
+        (
+            make_case(
+                {"extension": {"origins": ["https://a.ex"]}},
+                app={"option_mutations": [{"option": "origins", "value": "https://a.ex"}]},
+            ),
+            "option_mutations",
+        ),
+        (
+            make_case({"extension": {}}, app={"routes": [{"path": "/a", "decorator": "bare"}]}),
+            "cross_origin",
+        ),
+    ],
+    ids=[
+        "then",
+        "then-warns",
+        "warns",
+        "callable",
+        "callable-in-list",
+        "callable-in-resource",
+        "option-mutations",
+        "bare-route",
+    ],
+)
+def test_python_only_format_extensions_are_skipped(case: Case, named: str) -> None:
+    assert named in skip_reason(case)
+
+
+def test_warns_skip_reason_names_the_logger() -> None:
+    reason = skip_reason(make_case({"extension": {}}, expect={"warns": ["origins"]}))
+    assert "flask_cors logger" in reason
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"decorator": "bare"},
+        {"decorator": {"origins": ["https://a.ex"]}},
+    ],
+)
+def test_decorator_on_default_routes_is_skipped_bare_or_not(config: Dict[str, Any]) -> None:
+    assert "cross_origin" in skip_reason(make_case(config))
+
+
+def test_bare_decorator_on_a_class_method_is_skipped() -> None:
+    route = {
+        "path": "/a",
+        "style": "method-view",
+        "methods": ["GET"],
+        "method_decorators": {"get": "bare"},
+    }
+    skip_reason(make_case({"extension": {}}, app={"routes": [route]}))
+
+
+def test_a_string_that_only_looks_like_the_tag_is_still_plain_json() -> None:
+    """'$callable' as an origin string is an ordinary (regex) string, not the tagged form."""
+    neutral = neutral_case(make_case({"extension": {"origins": ["$callable"]}}))
+    assert neutral["cors"] == {"origins": [{"regex": "$callable"}]}
+
+
+def test_every_real_case_with_a_format_extension_is_skipped() -> None:
+    def holds(value: Any, predicate: Any) -> bool:
+        if predicate(value):
+            return True
+        if isinstance(value, dict):
+            return any(holds(item, predicate) for item in value.values())
+        if isinstance(value, list):
+            return any(holds(item, predicate) for item in value)
+        return False
+
+    found = 0
+    for case in REAL.values():
+        uses = (
+            bool(case.then)
+            or "warns" in case.expect
+            or "option_mutations" in case.app
+            or holds(dict(case.config), lambda v: isinstance(v, dict) and "$callable" in v)
+            or holds([dict(case.config), dict(case.app)], lambda v: v == "bare")
+        )
+        if uses:
+            found += 1
+            skip_reason(case)
+    assert found >= 40
 
 
 def test_real_flask_only_cases_are_skipped() -> None:

@@ -271,13 +271,14 @@ def test_no_file_in_spec_or_tests_mentions_the_missing_document() -> None:
 
 
 def test_no_two_cases_say_the_same_thing() -> None:
-    """Two cases with the same configuration, app, request and expectation are one case.
+    """Two cases with the same configuration, app, requests and expectations are one case.
     Mappings compare whatever their order: YAML gives mappings none, so two cases that
     differ only in the order of a mapping are the same case (write $pairs instead)."""
     seen: Dict[str, str] = {}
     duplicates = []
     for case in CASES:
-        key = json.dumps([case.config, case.app, case.request, case.expect], sort_keys=True)
+        exchange = [case.config, case.app, case.request, case.expect, list(case.then)]
+        key = json.dumps(exchange, sort_keys=True)
         if key in seen:
             duplicates.append(f"{seen[key]} and {case.id}")
         seen.setdefault(key, case.id)
@@ -324,3 +325,98 @@ def test_no_case_relies_on_the_order_of_a_yaml_mapping() -> None:
             if len(matching) > 1:
                 problems.append(f"{case.id}: {matching} all match {path}")
     assert not problems, "\n".join(problems)
+
+
+# --- what only this project answers so -------------------------------------------------
+
+
+def _expects(case: Case) -> Iterator[Mapping[str, Any]]:
+    """The case's expectation and each further request's."""
+    yield case.expect
+    for step in case.then:
+        yield step["expect"]
+
+
+def _holds(value: Any, predicate: Any) -> bool:
+    """Whether ``predicate`` holds for ``value`` or anything nested in it."""
+    if predicate(value):
+        return True
+    if isinstance(value, dict):
+        return any(_holds(item, predicate) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds(item, predicate) for item in value)
+    return False
+
+
+def test_cases_expecting_a_warning_are_reference_only() -> None:
+    """Flask-CORS 6 warns about none of the configurations README difference 8 lists, so a
+    case expecting a warning cannot state its answer; ``warns: []`` it can."""
+    problems = [
+        case.id
+        for case in CASES
+        if any(expect.get("warns") for expect in _expects(case)) and "flask-cors" in case.profiles
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_callables_and_bare_decorators_are_reference_only() -> None:
+    """Flask-CORS 6 has no callable origins (README difference 26) and needs parentheses on
+    @cross_origin (README difference 16): such cases state this project's answer only."""
+    callable_tag = lambda value: isinstance(value, dict) and "$callable" in value  # noqa: E731
+    problems = []
+    for case in CASES:
+        bare = _holds(dict(case.app), lambda value: value == "bare") or (
+            case.config.get("decorator") == "bare"
+        )
+        if (bare or _holds(dict(case.config), callable_tag)) and "flask-cors" in case.profiles:
+            problems.append(case.id)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_new_format_feature_is_used() -> None:
+    """Each extension of the format has cases, so the runner's support for it is played."""
+    used = {
+        "warns": any("warns" in expect for case in CASES for expect in _expects(case)),
+        "warns []": any(expect.get("warns") == [] for case in CASES for expect in _expects(case)),
+        "$callable": any(
+            _holds(dict(case.config), lambda v: isinstance(v, dict) and "$callable" in v)
+            for case in CASES
+        ),
+        "bare decorator": any(
+            _holds([dict(case.config), dict(case.app)], lambda v: v == "bare") for case in CASES
+        ),
+        "option_mutations": any("option_mutations" in case.app for case in CASES),
+        "then": any(case.then for case in CASES),
+        "then config_changes": any(
+            "config_changes" in step for case in CASES for step in case.then
+        ),
+        "then config_removals": any(
+            "config_removals" in step for case in CASES for step in case.then
+        ),
+    }
+    assert all(used.values()), [name for name, found in used.items() if not found]
+
+
+#: Cases that sit exactly on, or one past, a bound of README difference 29, with the
+#: Access-Control-Request-Headers length (in characters) or name count they must have.
+BOUND_CASES = {
+    "attacks/request-headers-exactly-8192-characters-granted": ("characters", 8192),
+    "attacks/request-headers-8193-characters-refused": ("characters", 8193),
+    "attacks/request-headers-100-names-granted": ("names", 100),
+    "attacks/request-headers-over-100-names-refused": ("names", 101),
+    "attacks/request-headers-100-names-granted-by-regex": ("names", 100),
+    "attacks/request-headers-101-names-refused-by-regex": ("names", 101),
+}
+
+
+@pytest.mark.parametrize("case_id", sorted(BOUND_CASES))
+def test_bound_cases_sit_exactly_at_their_bound(case_id: str) -> None:
+    """A bound case one character or name away from what its id says tests nothing; every
+    name stays within the 256-character bound of a single name (README difference 4)."""
+    case = next(case for case in CASES if case.id == case_id)
+    requested = case.request["headers"]["Access-Control-Request-Headers"]
+    names = [name.strip() for name in requested.split(",")]
+    unit, size = BOUND_CASES[case_id]
+    assert (len(requested) if unit == "characters" else len(names)) == size
+    assert all(0 < len(name) <= 256 for name in names)
+    assert len(names) <= 100 or unit == "names"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import itertools
+import logging
 import time
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from flask import Blueprint, Flask, abort
 from flask.views import MethodView, View
@@ -16,6 +17,9 @@ from adapters import LogCapture
 from cors_spec import Case, Observed, decode_options, decode_value
 
 DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+#: A route's (or config's) `decorator` written as this word: ``@cross_origin`` without
+#: parentheses, the decorator applied to the view itself.
+BARE = "bare"
 _counter = itertools.count()
 
 
@@ -39,29 +43,81 @@ class FlaskCorsApiAdapter:
         self.module_file = flask_cors.__file__
 
     def run(self, case: Case) -> Observed:
-        """Build the case's app, send its request, capture the response and the logs."""
-        try:
-            app = build_app(case)
-        except (TypeError, ValueError) as error:
-            return Observed(setup_error=error)
-        records = LogCapture("flask_cors")
-        try:
-            with records:
-                started = time.perf_counter()
-                response = app.test_client().open(
-                    case.request["path"],
-                    method=case.request["method"],
-                    environ_overrides=_environ(case.request.get("headers") or {}),
-                )
-        except Exception as error:  # a crash is an outcome to report, not a runner error
-            return Observed(request_error=error, logs=records.messages)
-        return Observed(
-            status=response.status_code,
-            headers=list(response.headers.items()),
-            body=response.get_data(),
-            logs=records.messages,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-        )
+        """Build the case's app, send its request (then its further requests, to the same
+        app), capture the responses, the logs and the warnings."""
+        with WarningCapture("flask_cors") as warnings:
+            try:
+                app = build_app(case)
+            except (TypeError, ValueError) as error:
+                return Observed(setup_error=error, warnings=warnings.messages)
+            observed = _send(app, case.request)
+        observed.warnings = warnings.messages
+        observed.then = []
+        for step in case.then:
+            with WarningCapture("flask_cors") as warnings:
+                apply_config_changes(app, step)
+                answer = _send(app, step["request"])
+            answer.warnings = warnings.messages
+            observed.then.append(answer)
+        return observed
+
+
+class WarningCapture(logging.Handler):
+    """Collects the messages of the WARNING (or higher) records of one logger tree while
+    active, for ``Observed.warnings``; the logger lets warnings through meanwhile."""
+
+    def __init__(self, logger_name: str) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: List[str] = []
+        self._logger = logging.getLogger(logger_name)
+        self._level = logging.NOTSET
+        self._disabled = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> WarningCapture:
+        self._level, self._disabled = self._logger.level, self._logger.disabled
+        if self._logger.getEffectiveLevel() > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)
+        self._logger.disabled = False
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+        self._logger.disabled = self._disabled
+
+
+def _send(app: Flask, request: Mapping[str, Any]) -> Observed:
+    """Send one request to the app with Flask's test client; what came back, timed."""
+    records = LogCapture("flask_cors")
+    try:
+        with records:
+            started = time.perf_counter()
+            response = app.test_client().open(
+                request["path"],
+                method=request["method"],
+                environ_overrides=_environ(request.get("headers") or {}),
+            )
+    except Exception as error:  # a crash is an outcome to report, not a runner error
+        return Observed(request_error=error, logs=records.messages)
+    return Observed(
+        status=response.status_code,
+        headers=list(response.headers.items()),
+        body=response.get_data(),
+        logs=records.messages,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def apply_config_changes(app: Flask, step: Mapping[str, Any]) -> None:
+    """A further request's changes to ``app.config``: ``config_changes`` assigned, then
+    ``config_removals`` removed in place."""
+    for key, value in (step.get("config_changes") or {}).items():
+        app.config[key] = decode_value(value)
+    _remove_from_config(app, step.get("config_removals") or [])
 
 
 def build_app(case: Case) -> Flask:
@@ -75,18 +131,20 @@ def build_app(case: Case) -> Flask:
     if "strict_slashes" in shape:
         app.url_map.strict_slashes = shape["strict_slashes"]
 
+    # The keywords each place is given, decoded once, so that option_mutations can reach
+    # the very objects that were passed.
+    passed: Dict[str, Optional[Dict[str, Any]]] = {
+        "extension": decode_options(config.get("extension")),
+        "init_app": decode_options(config["init_app"]) if "init_app" in config else None,
+        "decorator": _decoded(config.get("decorator")),
+    }
     if "routes" in shape:
-        routes = shape["routes"]
+        for route in shape["routes"]:
+            _add_route(app, route)
     else:
-        routes = [
-            {"path": path, "methods": DEFAULT_METHODS, "decorator": config.get("decorator")}
-            for path in ("/", "/<path:path>")
-        ]
-        if config.get("decorator") is None:
-            for route in routes:
-                del route["decorator"]
-    for route in routes:
-        _add_route(app, route)
+        for path in ("/", "/<path:path>"):
+            route = {"path": path, "methods": DEFAULT_METHODS, "decorator": config.get("decorator")}
+            _add_route(app, route, passed["decorator"])
 
     for spec in shape.get("blueprints", []):
         blueprint = Blueprint(spec["name"], f"spec_bp_{spec['name']}")
@@ -103,29 +161,58 @@ def build_app(case: Case) -> Flask:
         app.before_request(lambda: abort(status))
 
     if "init_app" in config:
-        cors = flask_cors.CORS(**decode_options(config.get("extension")))
-        cors.init_app(app, **decode_options(config["init_app"]))
+        cors = flask_cors.CORS(**(passed["extension"] or {}))
+        cors.init_app(app, **(passed["init_app"] or {}))
     elif "extension" in config:
-        flask_cors.CORS(app, **decode_options(config["extension"]))
+        flask_cors.CORS(app, **(passed["extension"] or {}))
 
-    for removal in shape.get("config_removals", []):
-        # In place, as an operator revoking an origin at run time would.
+    _remove_from_config(app, shape.get("config_removals", []))
+    for mutation in shape.get("option_mutations", []):
+        # In place, in the object the case's code passed (README difference 10).
+        values: Any = passed[mutation.get("place", "extension")]
+        for key in [mutation["option"], *mutation.get("at", [])]:
+            values = values[key]
+        values.remove(mutation["value"])
+    return app
+
+
+def _remove_from_config(app: Flask, removals: List[Mapping[str, Any]]) -> None:
+    """Each value removed in place from a list in ``app.config``, as an operator revoking
+    an origin at run time would."""
+    for removal in removals:
         values = app.config[removal["key"]]
         for key in removal.get("at", []):
             values = values[key]
         values.remove(removal["value"])
-    return app
 
 
-def _add_route(target: Any, route: Mapping[str, Any]) -> None:
+def _decoded(spec: Any) -> Optional[Dict[str, Any]]:
+    """A decorator's keywords decoded; None for no decorator or a bare one."""
+    return decode_options(spec) if isinstance(spec, Mapping) else None
+
+
+def _decorator(spec: Any, options: Optional[Dict[str, Any]] = None) -> Optional[Callable[..., Any]]:
+    """``@cross_origin`` as the case writes it: nothing (None), without parentheses
+    (BARE), or called with its keywords (``options`` when already decoded)."""
+    if spec is None:
+        return None
+    if spec == BARE:
+        return flask_cors.cross_origin
+    keywords = decode_options(spec) if options is None else options
+    decorator: Callable[..., Any] = flask_cors.cross_origin(**keywords)
+    return decorator
+
+
+def _add_route(
+    target: Any, route: Mapping[str, Any], decorator_options: Optional[Dict[str, Any]] = None
+) -> None:
     style = route.get("style", "function")
     methods = route.get("methods", ["GET"])
-    decorator = route.get("decorator")
-    wrap = None if decorator is None else flask_cors.cross_origin(**decode_options(decorator))
     behaviour = route.get("view") or {}
     view: Callable[..., Any]
     if style == "function":
         view = _view(behaviour, bool(route.get("async")))
+        wrap = _decorator(route.get("decorator"), decorator_options)
         if wrap is not None:
             view = wrap(view)
     else:
@@ -153,11 +240,13 @@ def _class_view(style: str, route: Mapping[str, Any], methods: List[str]) -> Any
         names = [m.lower() for m in methods if m.upper() not in ("OPTIONS", "HEAD")]
     for name in names:
         method = _view(behaviour, is_async)
-        if name in per_method:
-            method = flask_cors.cross_origin(**decode_options(per_method[name]))(method)
+        wrap = _decorator(per_method.get(name))
+        if wrap is not None:
+            method = wrap(method)
         namespace[name] = method
-    if route.get("decorator") is not None:
-        namespace["decorators"] = [flask_cors.cross_origin(**decode_options(route["decorator"]))]
+    wrap = _decorator(route.get("decorator"))
+    if wrap is not None:
+        namespace["decorators"] = [wrap]
     base = View if style == "view" else MethodView
     return type(f"SpecView{next(_counter)}", (base,), namespace)
 

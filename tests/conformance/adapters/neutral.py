@@ -52,6 +52,28 @@ def neutral_case(case: Case) -> Dict[str, Any]:
             "checks how Flask-CORS's Python API refuses a configuration at setup; the "
             "neutral form carries only configurations Flask-CORS accepts"
         )
+    if case.then:
+        raise SkipCase(
+            "several requests against one app (then), with app.config changed between "
+            "them: the neutral form carries one request to a freshly built app"
+        )
+    if any("warns" in expect for expect in (case.expect, *(s["expect"] for s in case.then))):
+        raise SkipCase(
+            "checks the setup warnings written on the flask_cors logger (expect.warns), "
+            "which only Flask-CORS's Python API logs"
+        )
+    if _holds_tag(config, "$callable"):
+        raise SkipCase(
+            "a callable in origins ($callable): this project's dynamic origins (README "
+            "difference 26), a Python callable no other configuration can carry"
+        )
+    if "option_mutations" in case.app:
+        raise SkipCase(
+            "mutates the Python objects passed to CORS() after setup (option_mutations, "
+            "README difference 10), which only a Python API can show"
+        )
+    if _has_bare_decorator(config, case.app):
+        raise SkipCase("@cross_origin written without parentheses: Flask-CORS's decorator")
     flask_only = sorted(set(config) - {"extension"})
     if flask_only:
         names = {"app_config": "app.config", "init_app": "init_app()", "decorator": "@cross_origin"}
@@ -81,6 +103,26 @@ def neutral_case(case: Case) -> Dict[str, Any]:
     }
 
 
+def _holds_tag(value: Any, tag: str) -> bool:
+    """Whether a raw (not yet decoded) spec value uses the tagged form ``tag`` anywhere."""
+    if isinstance(value, Mapping):
+        return tag in value or any(_holds_tag(item, tag) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_tag(item, tag) for item in value)
+    return False
+
+
+def _has_bare_decorator(config: Mapping[str, Any], app: Mapping[str, Any]) -> bool:
+    """Whether the case writes ``@cross_origin`` without parentheses anywhere."""
+    routes = list(app.get("routes") or [])
+    routes += [route for blueprint in app.get("blueprints") or [] for route in blueprint["routes"]]
+    specs = [config.get("decorator")]
+    for route in routes:
+        specs.append(route.get("decorator"))
+        specs.extend((route.get("method_decorators") or {}).values())
+    return "bare" in [spec for spec in specs if isinstance(spec, str)]
+
+
 def _default_routes() -> List[Dict[str, Any]]:
     return [{"path": "*", "methods": DEFAULT_METHODS}]
 
@@ -92,7 +134,10 @@ def _route(route: Mapping[str, Any]) -> Dict[str, Any]:
         raise SkipCase("an async def Flask view")
     if route.get("decorator") is not None:
         raise SkipCase("@cross_origin on a route: Flask-CORS's decorator")
-    path = re.sub(r"<(?:[a-z]+:)?([A-Za-z_]\w*)>", r"{\1}", route["path"])
+    if re.fullmatch(r"/<path:[A-Za-z_]\w*>", route["path"]):
+        path = "*"  # Flask's catch-all (the core's default routes): any path, any depth
+    else:
+        path = re.sub(r"<(?:[a-z]+:)?([A-Za-z_]\w*)>", r"{\1}", route["path"])
     view = dict(route.get("view") or {})
     return {"path": path, "methods": list(route.get("methods", ["GET"])), "view": view}
 
@@ -138,6 +183,8 @@ def _option(name: str, value: Any) -> Any:
             return None
         raise SkipCase(f"max_age={value!r}: checks Flask-CORS's validation of max_age")
     if name == "expose_headers":
+        if value is None:
+            return []  # Flask-CORS's documented default: nothing beyond the safelist
         return [item for item in _as_list(value, name, False) if item]
     if name == "methods":
         methods = [item.upper() for item in _as_list(value, name, False)]

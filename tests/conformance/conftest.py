@@ -6,12 +6,12 @@ import contextlib
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
 from adapters import Adapter, load_adapter
-from results import Results, summary_lines
+from results import PROFILES, Results, summary_lines
 
 RESULTS = Results()
 
@@ -36,11 +36,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the wrong package)",
     )
     group.addoption(
+        "--cors-profile",
+        choices=(*PROFILES, "none"),
+        default=None,
+        help="the profile whose exact answers the implementation gives (default: reference, "
+        "this project's); a failing case its own rule explains (a 'profile' case leaving this "
+        "profile out, a 'should' case only the reference profile states) is reported as an "
+        "expected failure. 'none' for an implementation of neither profile. 'must' cases, "
+        "the core's cases and the rest still fail unless a difference explains them",
+    )
+    group.addoption(
         "--cors-hardening-may-fail",
         action="store_true",
-        help="report failing cases outside the flask-cors profile, and failing 'should' cases "
-        "of the core, as expected failures (for implementations other than this project); "
-        "'must' failures and flask-cors profile failures still fail the run",
+        help="the same as --cors-profile flask-cors (Flask-CORS 6 from PyPI)",
     )
 
 
@@ -54,6 +62,17 @@ def cors_adapter(request: pytest.FixtureRequest) -> Adapter:
             pytest.exit(f"--cors-require {required}: the adapter tests {adapter.name!r} instead", 2)
         RESULTS.adapter = adapter
     return RESULTS.adapter
+
+
+@pytest.fixture(scope="session")
+def cors_own_profile(request: pytest.FixtureRequest) -> Optional[str]:
+    """The profile whose answers the implementation under test gives, or None."""
+    chosen = request.config.getoption("--cors-profile")
+    if chosen is None:
+        chosen = (
+            "flask-cors" if request.config.getoption("--cors-hardening-may-fail") else "reference"
+        )
+    return None if chosen == "none" else str(chosen)
 
 
 @pytest.fixture(scope="session")

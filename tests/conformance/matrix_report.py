@@ -1,5 +1,21 @@
 """Build the conformance matrix (reports/conformance.{html,md}) from the runner's JSON
-reports of several implementations, and check that every failure is explained."""
+reports of several implementations, and check that every failure is explained.
+
+The matrix covers both parts of the spec: the neutral core (spec/core, judged by the
+browser's verdict) and the Flask-CORS API profile (spec/cases). It counts each
+implementation's outcomes per level (`must`, `should`, `profile`), then per topic (a core
+topic shown as `core:<topic>`). What explains a failure depends on the case's level:
+
+- `must` (the Fetch Standard or RFC 9110 requires it): only a difference of kind
+  `protocol` whose summary names the section it breaks (`Fetch, CORS check`, ...). An
+  implementation failing a `must` case for a choice the protocol allows means the case
+  is wrong, which no difference can explain.
+- `should` (security practice): a difference of either kind, or the case's own rule when
+  only this project's profile (`reference`) states it: a deliberate difference from
+  Flask-CORS 6 (README, "Differences from Flask-CORS 6").
+- `profile` (a choice): a difference, or the case's own rule when the implementation's own
+  profile is not among the case's `profiles` (the case states someone else's choice).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +25,93 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import jinja2
 
+from core_spec import CoreCase, load_core_cases
 from cors_spec import Case, load_cases
+from results import LEVELS, counts_for, explained_by_rule
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OUTCOMES = ("pass", "fail", "skip")
 #: The report order: this project first, then Flask-CORS, then the others by name.
 PREFERRED_ORDER = ("spec-reference", "spec-flask-cors")
+#: The profile whose exact answers an implementation gives, by the name in its report;
+#: other implementations have none of the profiles.
+OWN_PROFILES = {"flask-cors-reference": "reference", "flask-cors": "flask-cors"}
 #: Response headers shown in the details besides Access-Control-* and those a case names.
 SHOWN_HEADERS = ("vary", "allow")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One case of either part of the spec, as the matrix shows it."""
+
+    id: str
+    #: "core" (spec/core) or "profile" (spec/cases, the Flask-CORS API profile).
+    part: str
+    level: str
+    description: str
+    rule: str
+    topic: str
+    #: The profiles whose exact answers the case states (none for a core case).
+    profiles: Tuple[str, ...] = ()
+    #: The raw request sent (a profile case's, or a core case's `request`), if any.
+    request: Optional[Mapping[str, Any]] = None
+    #: A core case's `fetch` and `verdict`, if any.
+    fetch: Optional[Mapping[str, Any]] = None
+    verdict: Optional[Mapping[str, Any]] = None
+    expect: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The topic as the matrix shows it: a core topic as ``core:<topic>``, since the
+        two parts share topic names."""
+        return f"core:{self.topic}" if self.part == "core" else self.topic
+
+    @property
+    def scope(self) -> str:
+        """The level, and for a profile-file case the profiles that give its answers."""
+        if self.part == "core":
+            return f"core, {self.level}"
+        return f"{self.level}; profiles: {', '.join(self.profiles) or 'none'}"
+
+    @classmethod
+    def from_case(cls, case: Case) -> Entry:
+        return cls(
+            id=case.id,
+            part="profile",
+            level=case.level,
+            description=case.description,
+            rule=case.rule or "",
+            topic=case.topic,
+            profiles=tuple(case.profiles),
+            request=case.request,
+            expect=case.expect,
+        )
+
+    @classmethod
+    def from_core(cls, case: CoreCase) -> Entry:
+        return cls(
+            id=case.id,
+            part="core",
+            level=case.level,
+            description=case.description,
+            rule=case.rule,
+            topic=case.topic,
+            request=case.request,
+            fetch=case.fetch,
+            verdict=case.verdict,
+            expect=case.expect or {},
+        )
+
+
+def load_entries() -> List[Entry]:
+    """Every case of the spec: the core's, then the profile's, each in file order."""
+    return [Entry.from_core(case) for case in load_core_cases()] + [
+        Entry.from_case(case) for case in load_cases()
+    ]
 
 
 @dataclass
@@ -46,6 +137,11 @@ class Implementation:
             results={record["id"]: record for record in raw["results"]},
         )
 
+    @property
+    def profile(self) -> Optional[str]:
+        """The profile whose exact answers this implementation gives, if any."""
+        return OWN_PROFILES.get(self.name)
+
     def counts(self, case_ids: Sequence[str]) -> Counter[str]:
         """Outcome counts over some cases; a case missing from the report counts as 'missing'."""
         return Counter(
@@ -59,16 +155,27 @@ class Failure:
     """One implementation failing one case, with what explains each problem."""
 
     implementation: Implementation
-    case: Case
+    case: Entry
     record: Dict[str, Any]
-    #: Per problem: its text and the differences (dicts) that explain it.
+    #: Per problem: its text, the differences (dicts) that match it, and those of them
+    #: that may explain it at the case's level ("counted").
     problems: List[Dict[str, Any]] = field(default_factory=list)
 
     @property
+    def by_rule(self) -> bool:
+        """Whether the case's own rule explains the failure: a `profile` case that leaves
+        out the implementation's own profile, or a `should` case that only this
+        project's profile states (a deliberate difference from Flask-CORS 6). Never a
+        `must` case, nor a case of the core (which has no profiles)."""
+        case = self.case
+        return explained_by_rule(
+            case.level, case.profiles, self.implementation.profile, case.part == "core"
+        )
+
+    @property
     def explained(self) -> bool:
-        """Every problem explained by a difference, or the case is a hardening case (its
-        rule, a documented decision of this project, is the explanation)."""
-        return self.case.kind == "hardening" or all(p["differences"] for p in self.problems)
+        """Explained by its own rule, or every problem by a difference that counts."""
+        return self.by_rule or all(p["counted"] for p in self.problems)
 
 
 def load_reports(directory: Path) -> List[Implementation]:
@@ -78,7 +185,7 @@ def load_reports(directory: Path) -> List[Implementation]:
     return sorted(found, key=lambda impl: (rank.get(impl.env, len(rank)), impl.env))
 
 
-def failures(impl: Implementation, cases: Mapping[str, Case]) -> List[Failure]:
+def failures(impl: Implementation, cases: Mapping[str, Entry]) -> List[Failure]:
     """The implementation's failing cases, each problem paired with its differences."""
     by_id = {difference["id"]: difference for difference in impl.differences}
     found = []
@@ -87,10 +194,16 @@ def failures(impl: Implementation, cases: Mapping[str, Case]) -> List[Failure]:
             continue
         failure = Failure(impl, cases[case_id], record)
         for problem in record.get("problems", []):
+            matching = [by_id[i] for i in problem["explained_by"] if i in by_id]
             failure.problems.append(
                 {
                     "text": problem["text"],
-                    "differences": [by_id[i] for i in problem["explained_by"] if i in by_id],
+                    "differences": matching,
+                    "counted": [
+                        d
+                        for d in matching
+                        if counts_for(failure.case.level, d["kind"], d["summary"])
+                    ],
                 }
             )
         found.append(failure)
@@ -98,7 +211,7 @@ def failures(impl: Implementation, cases: Mapping[str, Case]) -> List[Failure]:
 
 
 def check(
-    impls: Sequence[Implementation], cases: Mapping[str, Case], expected: Sequence[str]
+    impls: Sequence[Implementation], cases: Mapping[str, Entry], expected: Sequence[str]
 ) -> List[str]:
     """Why the matrix is not acceptable: missing reports, cases not played, unexplained
     failures, and differences that explain nothing (stale)."""
@@ -109,9 +222,18 @@ def check(
             errors.append(f"{impl.env}: {len(missing)} cases not played, e.g. {missing[0]}")
         found = failures(impl, cases)
         for failure in found:
-            if not failure.explained:
-                unexplained = [p["text"] for p in failure.problems if not p["differences"]]
-                errors.append(f"{impl.env}: {failure.case.id} unexplained: {unexplained[0]}")
+            if failure.explained:
+                continue
+            problem = next(p for p in failure.problems if not p["counted"])
+            case = failure.case
+            error = f"{impl.env}: {case.id} ({case.level}) unexplained: {problem['text']}"
+            if problem["differences"]:
+                ids = ", ".join(d["id"] for d in problem["differences"])
+                error += (
+                    f" (a must failure needs a protocol difference whose summary names the "
+                    f"Fetch section it breaks; {ids} does not)"
+                )
+            errors.append(error)
         used = {d["id"] for f in found for p in f.problems for d in p["differences"]}
         for difference in impl.differences:
             if difference["id"] not in used:
@@ -119,14 +241,22 @@ def check(
     return errors
 
 
-def build_context(impls: Sequence[Implementation], cases: Sequence[Case]) -> Dict[str, Any]:
+def build_context(impls: Sequence[Implementation], cases: Sequence[Entry]) -> Dict[str, Any]:
     """Everything the templates show."""
     by_id = {case.id: case for case in cases}
-    topics = sorted({case.topic for case in cases})
-    groups = [(topic, [c.id for c in cases if c.topic == topic]) for topic in topics]
-    totals = [
-        (kind, [c.id for c in cases if c.kind == kind]) for kind in ("compat", "hardening")
-    ] + [("all", [c.id for c in cases])]
+    all_ids = [case.id for case in cases]
+    levels = [(level, [c.id for c in cases if c.level == level]) for level in LEVELS] + [
+        ("all", all_ids)
+    ]
+    core_topics = sorted({c.topic for c in cases if c.part == "core"})
+    profile_topics = sorted({c.topic for c in cases if c.part == "profile"})
+    groups = [
+        (f"core:{topic}", [c.id for c in cases if c.part == "core" and c.topic == topic])
+        for topic in core_topics
+    ] + [
+        (topic, [c.id for c in cases if c.part == "profile" and c.topic == topic])
+        for topic in profile_topics
+    ]
     all_failures = {impl.env: failures(impl, by_id) for impl in impls}
     details = []
     for case in cases:
@@ -146,8 +276,12 @@ def build_context(impls: Sequence[Implementation], cases: Sequence[Case]) -> Dic
     return {
         "impls": impls,
         "case_count": len(cases),
+        "core_count": sum(1 for c in cases if c.part == "core"),
+        "profile_count": sum(1 for c in cases if c.part == "profile"),
+        "levels": [(level, ids, [impl.counts(ids) for impl in impls]) for level, ids in levels],
         "rows": [
-            (label, ids, [impl.counts(ids) for impl in impls]) for label, ids in groups + totals
+            (label, ids, [impl.counts(ids) for impl in impls])
+            for label, ids in groups + [("all", all_ids)]
         ],
         "topic_count": len(groups),
         "outcomes": OUTCOMES,
@@ -161,32 +295,51 @@ def build_context(impls: Sequence[Implementation], cases: Sequence[Case]) -> Dic
     }
 
 
-def _expected(case: Case) -> List[str]:
-    expect = case.expect
+def _expected(case: Entry) -> List[str]:
+    """What the case expects, one fact a line: the browser's verdict, then the answer's."""
     lines = []
+    verdict = case.verdict or {}
+    if verdict:
+        lines.append(f"the fetch {verdict['outcome']}")
+        reached = "reaches" if verdict["reaches_server"] else "does not reach"
+        lines.append(f"the actual request {reached} the server")
+        for key in ("status", "preflights"):
+            if key in verdict:
+                lines.append(f"{key} {verdict[key]}")
+        lines += [
+            f"script reads {name}: {value}" for name, value in verdict.get("readable", {}).items()
+        ]
+        lines += [f"script reads {name} as null" for name in verdict.get("unreadable", [])]
+    expect = case.expect
     if "status" in expect:
         lines.append(f"status {expect['status']}")
     lines += [f"{name}: {value}" for name, value in expect.get("headers", {}).items()]
     lines += [f"{name}: (present)" for name in expect.get("present", [])]
     lines += [f"{name}: (absent)" for name in expect.get("absent", [])]
+    lines += [
+        f"{name}: absent or one of {values}" for name, values in expect.get("only", {}).items()
+    ]
     lines += [f"Vary includes {token}" for token in expect.get("vary_includes", [])]
     lines += [f"Vary excludes {token}" for token in expect.get("vary_excludes", [])]
     if "body" in expect:
         lines.append(f"body {expect['body']!r}")
+    if "answered_within_ms" in expect:
+        lines.append(f"answered within {expect['answered_within_ms']} ms")
     return lines
 
 
-def _shown_headers(case: Case, record: Dict[str, Any]) -> List[str]:
-    """The actual answer, cut to what matters for CORS: the status, Access-Control-*,
-    Vary, Allow and every header the case names."""
+def _shown_headers(case: Entry, record: Dict[str, Any]) -> List[str]:
+    """The actual answer (a core fetch's last one), cut to what matters for CORS: the
+    status, Access-Control-*, Vary, Allow and every header the case names."""
     actual = record.get("actual") or {}
     if "status" not in actual:
         return [next(iter(actual.values()), "no response recorded")]
     named = {
         name.lower()
-        for key in ("headers", "present", "absent")
+        for key in ("headers", "present", "absent", "only")
         for name in case.expect.get(key, [])
     }
+    named |= {name.lower() for name in (case.fetch or {}).get("read", [])}
     lines = [f"status {actual['status']}"]
     for name, value in actual["headers"]:
         lowered = name.lower()
@@ -258,7 +411,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "difference that explains nothing",
     )
     args = parser.parse_args(argv)
-    cases = load_cases()
+    cases = load_entries()
     impls = load_reports(args.reports)
     if not impls:
         print(f"no reports in {args.reports}", file=sys.stderr)

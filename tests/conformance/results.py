@@ -2,13 +2,74 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Sequence
 
-from adapters import Adapter
+import yaml
+
+from adapters import Adapter, Difference
+from cors_spec import SOURCES_PATH
 
 #: The spec's levels (spec/README.md): required by Fetch, security practice, one choice.
 LEVELS = ("must", "should", "profile")
+#: The profiles a case of the Flask-CORS API profile may list: Flask-CORS 6's answers, and
+#: this project's (spec/README.md, "Levels and profiles").
+PROFILES = ("flask-cors", "reference")
+
+
+#: The protocol sections a difference may name to explain a `must` failure: every Fetch
+#: section and RFC 9110 section spec/sources.yaml lists, as a case's rule cites them.
+PROTOCOL_SECTIONS = tuple(
+    name
+    for name in yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))
+    if name.startswith(("Fetch, ", "RFC 9110, "))
+)
+
+
+def names_protocol_section(summary: str) -> bool:
+    """Whether a difference's summary names a section of the Fetch Standard or RFC 9110,
+    written as a rule cites it ("Fetch, CORS-preflight fetch", "RFC 9110, 5.5")."""
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(section)}(?![\w-])", summary)
+        for section in PROTOCOL_SECTIONS
+    )
+
+
+def counts_for(level: str, kind: str, summary: str) -> bool:
+    """Whether a difference (its kind and summary) may explain a failure at ``level``: for
+    `must`, only a `protocol` difference whose summary names the section it breaks; an
+    implementation failing a `must` case by a choice the protocol allows shows that the
+    case asks more than the protocol, which no difference can explain."""
+    if level != "must":
+        return True
+    return kind == "protocol" and names_protocol_section(summary)
+
+
+def counted(
+    differences: Sequence[Difference], level: str, explained_by: Sequence[Sequence[str]]
+) -> List[List[str]]:
+    """Per problem, the ids among ``explained_by`` (the differences matching it) of those
+    that may explain it at the case's ``level`` (counts_for)."""
+    by_id = {difference.id: difference for difference in differences}
+    return [
+        [i for i in ids if counts_for(level, by_id[i].kind, by_id[i].summary)]
+        for ids in explained_by
+    ]
+
+
+def explained_by_rule(
+    level: str, profiles: Sequence[str], own_profile: Optional[str], core: bool = False
+) -> bool:
+    """Whether a failing case is explained by its own rule, for an implementation whose
+    answers are those of ``own_profile`` (None: of neither profile): a `profile` case that
+    leaves that profile out states someone else's choice, and a `should` case only the
+    `reference` profile states is one of this project's deliberate differences from
+    Flask-CORS 6 (README, "Differences from Flask-CORS 6"). Never a `must` case, nor a
+    case of the neutral core (``core``), which has no profiles: those need a difference."""
+    if core or level == "must" or own_profile in profiles:
+        return False
+    return level == "profile" or tuple(profiles) == ("reference",)
 
 
 class Results:

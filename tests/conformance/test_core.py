@@ -17,7 +17,7 @@ from core_spec import (
     play_fetch,
 )
 from cors_spec import Observed
-from results import Results
+from results import Results, counted
 
 CASES = load_core_cases()
 
@@ -43,7 +43,6 @@ def test_core_case(
     case: CoreCase,
     cors_adapter: Adapter,
     cors_results: Results,
-    request: pytest.FixtureRequest,
 ) -> None:
     problems: List[str] = []
     observed: List[Observed] = []
@@ -65,12 +64,12 @@ def test_core_case(
         cors_results.record(case, "pass", observed=observed[-1] if observed else None)
         return
     message = core_message(case, observed, problems)
-    explained_by = explain(getattr(cors_adapter, "differences", ()), case.id, problems)
+    differences = getattr(cors_adapter, "differences", ())
+    explained_by = explain(differences, case.id, problems)
     cors_results.record(
         case, "fail", message, observed[-1] if observed else None, problems, explained_by
     )
-    if all(explained_by):
-        pytest.xfail(f"explained by {', '.join(sorted({d for ds in explained_by for d in ds}))}")
-    if case.level == "should" and request.config.getoption("--cors-hardening-may-fail"):
-        pytest.xfail(f"should case: {problems[0][:200]}")
+    explaining = counted(differences, case.level, explained_by)
+    if all(explaining):
+        pytest.xfail(f"explained by {', '.join(sorted({d for ds in explaining for d in ds}))}")
     pytest.fail(message, pytrace=False)

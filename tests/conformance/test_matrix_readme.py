@@ -31,6 +31,10 @@ def readme_section() -> str:
     return readme[start:end]
 
 
+def cells(line: str) -> List[str]:
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
 def test_readme_shows_the_reports_implementation_and_topic_tables() -> None:
     report = tables((ROOT / "reports" / "conformance.md").read_text(encoding="utf-8"))
     shown = tables(readme_section())
@@ -39,11 +43,30 @@ def test_readme_shows_the_reports_implementation_and_topic_tables() -> None:
     assert shown[1] == report[1], "topic table differs from reports/conformance.md"
 
 
+def test_the_implementations_table_counts_each_level() -> None:
+    header, _, *rows = tables(readme_section())[0]
+    assert cells(header) == [
+        "implementation",
+        "version",
+        "adapter",
+        "must",
+        "should",
+        "profile",
+        "all",
+        "differences",
+    ]
+    assert [cells(row)[0] for row in rows][:2] == ["flask-cors-reference", "flask-cors"]
+    for row in rows:
+        levels = [[int(n) for n in cell.split(" / ")] for cell in cells(row)[3:7]]
+        assert [sum(column) for column in zip(*levels[:3])] == levels[3], row
+
+
 def test_the_topic_table_covers_five_implementations_and_every_topic() -> None:
     header, _, *rows = tables(readme_section())[1]
-    names = [cell.strip() for cell in header.strip("|").split("|")][1:]
+    names = cells(header)[1:]
     assert names[:2] == ["flask-cors-reference", "flask-cors"]
     assert sorted(names[2:]) == ["django-cors-headers", "express-cors", "starlette"]
+    core = {f"core:{path.stem}" for path in (ROOT / "spec" / "core").glob("*.yaml")}
     topics = {path.stem for path in (ROOT / "spec" / "cases").glob("*.yaml")}
-    labels = {row.strip("|").split("|")[0].strip() for row in rows}
-    assert topics | {"**compat**", "**hardening**", "**all**"} == labels
+    labels = {cells(row)[0] for row in rows}
+    assert core | topics | {"**all**"} == labels

@@ -6,25 +6,59 @@ import dataclasses
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import matrix_report
 import pytest
 
 from adapters import Difference
+from core_spec import load_core_cases
 from cors_spec import Observed, load_cases
-from results import Results
+from results import LEVELS, Results, counted, counts_for, names_protocol_section
 
-CASES = load_cases()
-BY_ID = {case.id: case for case in CASES}
-COMPAT = BY_ID["origins/literal-list-allows-listed"]
-COMPAT_2 = BY_ID["max-age/int"]
-HARDENING = BY_ID["vary/single-literal-origin"]
-CRLF = BY_ID["attacks/crlf-in-origin-rejected-by-literal-list"]
-SKIPPED = BY_ID["blueprints/blueprint-route-gets-headers"]
+#: The spec as the runner plays it (cases with tags and a level, for Results.record) and
+#: as the matrix shows it (matrix_report.Entry), parsed once.
+SPEC: List[Any] = [*load_core_cases(), *load_cases()]
+PLAYED: Dict[str, Any] = {case.id: case for case in SPEC}
+ENTRIES = [
+    *(matrix_report.Entry.from_core(case) for case in PLAYED.values() if case.tags[0] == "core"),
+    *(matrix_report.Entry.from_case(case) for case in PLAYED.values() if case.tags[0] != "core"),
+]
+BY_ID = {entry.id: entry for entry in ENTRIES}
+#: The real loader (the fixture below hands main() the entries parsed here instead).
+LOAD_ENTRIES = matrix_report.load_entries
+
+
+def first(test: Callable[[matrix_report.Entry], bool]) -> Any:
+    """The first case (as the runner plays it) the test holds for: the spec changes, so
+    the cases are chosen by what they are rather than by id."""
+    return PLAYED[next(entry.id for entry in ENTRIES if test(entry))]
+
+
+#: A profile case both profiles answer alike (Flask-CORS 6 too), and a second one.
+COMPAT = first(lambda e: e.level == "profile" and "flask-cors" in e.profiles)
+COMPAT_2 = first(
+    lambda e: e.level == "profile" and "flask-cors" in e.profiles and e.id != COMPAT.id
+)
+#: A profile case only this project answers so (a deliberate difference).
+REFERENCE_ONLY = first(lambda e: e.level == "profile" and e.profiles == ("reference",))
+#: Should cases: one only this project's profile states, one both profiles state.
+SHOULD_REFERENCE = first(lambda e: e.level == "should" and e.profiles == ("reference",))
+SHOULD_BOTH = first(lambda e: e.level == "should" and "flask-cors" in e.profiles)
+#: Must cases: one of the profile file, one of the core; and a should case of the core.
+MUST = first(lambda e: e.part == "profile" and e.level == "must")
+CORE_MUST = first(lambda e: e.part == "core" and e.level == "must")
+CORE_SHOULD = first(lambda e: e.part == "core" and e.level == "should")
+SKIPPED = first(lambda e: e.part == "profile" and e.topic == "blueprints")
+CRLF = first(lambda e: e.part == "profile" and "crlf" in e.id and "origin" in e.id)
 
 NO_VARY = Difference("no-vary", "documented", "never sends Vary", "toy docs", "^Vary: ")
 MAX_AGE = Difference("max-age-600", "protocol", "always caches", "toy.js@1", "Max-Age")
+#: A protocol difference naming the Fetch section it breaks, and one naming none.
+BAD_ACAO = Difference(
+    "bad-acao", "protocol", "Fetch, CORS check: echoes a list", "toy.js@1", "Allow-Origin"
+)
+VAGUE_ACAO = Difference("vague-acao", "protocol", "Fetch: echoes a list", "toy.js@1", "Allow")
 VARY_PROBLEM = "Vary: expected 'Origin' exactly once, got tokens []"
 ACAO_PROBLEM = "Access-Control-Allow-Origin: expected exactly one header 'x', got []"
 
@@ -32,7 +66,7 @@ ACAO_PROBLEM = "Access-Control-Allow-Origin: expected exactly one header 'x', go
 @pytest.fixture(autouse=True)
 def parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """main() gets the cases parsed at import (parsing the spec takes a second)."""
-    monkeypatch.setattr(matrix_report, "load_cases", lambda: list(CASES))
+    monkeypatch.setattr(matrix_report, "load_entries", lambda: list(ENTRIES))
 
 
 def passed(case: Any, headers: Sequence[Tuple[str, str]] = ()) -> Dict[str, Any]:
@@ -73,7 +107,9 @@ def write_report(
     not in ``records`` passed."""
     given = {record["id"]: record for record in records}
     results = [
-        given.pop(case.id, None) or passed(case) for case in CASES if complete or case.id in given
+        given.pop(case_id) if case_id in given else passed(case)
+        for case_id, case in PLAYED.items()
+        if complete or case_id in given
     ]
     results += list(given.values())
     report = {
@@ -99,6 +135,57 @@ def run_main(reports: Path, tmp_path: Path, *extra: str) -> Tuple[int, str, str]
     return code, html.read_text(encoding="utf-8"), md.read_text(encoding="utf-8")
 
 
+# --- the spec's two parts ----------------------------------------------------------------
+
+
+def test_entries_cover_both_parts_with_their_levels() -> None:
+    entries = LOAD_ENTRIES()
+    assert [entry.id for entry in entries] == [entry.id for entry in ENTRIES]
+    assert {entry.part for entry in entries} == {"core", "profile"}
+    assert {entry.level for entry in entries} == set(LEVELS)
+    assert len({entry.id for entry in entries}) == len(entries)
+    core = BY_ID[CORE_MUST.id]
+    assert (core.part, core.label, core.profiles) == ("core", f"core:{core.topic}", ())
+    assert core.fetch is not None and core.verdict is not None
+    assert core.scope == "core, must"
+    profile = BY_ID[COMPAT.id]
+    assert (profile.part, profile.label) == ("profile", profile.topic)
+    assert profile.profiles == tuple(COMPAT.profiles)
+    assert profile.request == COMPAT.request
+    assert profile.scope == f"profile; profiles: {', '.join(COMPAT.profiles)}"
+
+
+@pytest.mark.parametrize(
+    ("summary", "names"),
+    [
+        ("Fetch, CORS check: ACAO is one origin", True),
+        ("breaks Fetch, CORS-preflight fetch (the method check)", True),
+        ("RFC 9110, 5.5: no CR or LF in a field value", True),
+        ("Fetch: ACAO is one origin", False),
+        ("Fetch, Nonexistent section: whatever", False),
+        ("RFC 9110 5.5: no comma after the name", False),
+        ("a documented choice", False),
+    ],
+)
+def test_a_must_failure_needs_a_named_protocol_section(summary: str, names: bool) -> None:
+    assert names_protocol_section(summary) is names
+    assert counts_for("must", "protocol", summary) is names
+    assert counts_for("must", "documented", summary) is False
+    assert counts_for("should", "documented", summary) is True
+    assert counts_for("profile", "protocol", summary) is True
+
+
+def test_the_runner_counts_what_the_matrix_counts() -> None:
+    explained_by = [["no-vary", "bad-acao"], ["vague-acao"], []]
+    differences = [NO_VARY, VAGUE_ACAO, BAD_ACAO]
+    assert counted(differences, "must", explained_by) == [["bad-acao"], [], []]
+    assert counted(differences, "should", explained_by) == [
+        ["no-vary", "bad-acao"],
+        ["vague-acao"],
+        [],
+    ]
+
+
 # --- loading -----------------------------------------------------------------------------
 
 
@@ -111,6 +198,13 @@ def test_load_reads_a_report(tmp_path: Path) -> None:
     assert impl.differences == [dataclasses.asdict(NO_VARY) | {"cases": ["*"]}]
     assert set(impl.results) == set(BY_ID)
     assert impl.results[SKIPPED.id]["outcome"] == "skip"
+    assert impl.profile is None
+
+
+def test_own_profiles_are_known_by_implementation_name(tmp_path: Path) -> None:
+    reference = load(write_report(tmp_path, "spec-reference", name="flask-cors-reference"))
+    upstream = load(write_report(tmp_path, "spec-flask-cors", name="flask-cors"))
+    assert (reference.profile, upstream.profile) == ("reference", "flask-cors")
 
 
 def test_reports_are_ordered_reference_first_then_flask_cors_then_by_name(tmp_path: Path) -> None:
@@ -122,13 +216,30 @@ def test_reports_are_ordered_reference_first_then_flask_cors_then_by_name(tmp_pa
 
 
 def test_counts_count_missing_cases(tmp_path: Path) -> None:
-    records = [passed(COMPAT), skipped(SKIPPED), failed(HARDENING, [VARY_PROBLEM], [[]])]
+    records = [passed(COMPAT), skipped(SKIPPED), failed(REFERENCE_ONLY, [VARY_PROBLEM], [[]])]
     impl = load(write_report(tmp_path, "spec-toy", records, complete=False))
-    counts = impl.counts([COMPAT.id, SKIPPED.id, HARDENING.id, COMPAT_2.id])
+    counts = impl.counts([COMPAT.id, SKIPPED.id, REFERENCE_ONLY.id, COMPAT_2.id])
     assert counts == {"pass": 1, "skip": 1, "fail": 1, "missing": 1}
 
 
-# --- failures ----------------------------------------------------------------------------
+# --- failures and what explains them -----------------------------------------------------
+
+
+def only_failure(
+    tmp_path: Path,
+    case: Any,
+    problems: Sequence[str],
+    explained_by: Sequence[Sequence[str]],
+    differences: Sequence[Difference] = (),
+    name: str = "toy",
+) -> matrix_report.Failure:
+    impl = load(
+        write_report(
+            tmp_path, "spec-toy", [failed(case, problems, explained_by)], differences, name
+        )
+    )
+    (failure,) = matrix_report.failures(impl, BY_ID)
+    return failure
 
 
 def test_failures_pair_problems_with_differences(tmp_path: Path) -> None:
@@ -137,32 +248,79 @@ def test_failures_pair_problems_with_differences(tmp_path: Path) -> None:
         failed(COMPAT_2, ["Access-Control-Max-Age: '600', expected '5'"], [["max-age-600"]]),
         skipped(SKIPPED),
     ]
-    impl = load(write_report(tmp_path, "spec-toy", records, [NO_VARY, MAX_AGE]))
+    impl = load(write_report(tmp_path, "spec-toy", records, [NO_VARY, MAX_AGE], "flask-cors"))
     found = {failure.case.id: failure for failure in matrix_report.failures(impl, BY_ID)}
     assert set(found) == {COMPAT.id, COMPAT_2.id}
-    first = found[COMPAT.id]
-    assert first.case is COMPAT
-    assert first.implementation is impl
-    assert first.record["outcome"] == "fail"
-    assert [problem["text"] for problem in first.problems] == [VARY_PROBLEM, ACAO_PROBLEM]
-    assert [[d["id"] for d in problem["differences"]] for problem in first.problems] == [
+    failure = found[COMPAT.id]
+    assert failure.case is BY_ID[COMPAT.id]
+    assert failure.implementation is impl
+    assert failure.record["outcome"] == "fail"
+    assert [problem["text"] for problem in failure.problems] == [VARY_PROBLEM, ACAO_PROBLEM]
+    assert [[d["id"] for d in problem["differences"]] for problem in failure.problems] == [
         ["no-vary"],
         [],
     ]
-    assert first.problems[0]["differences"][0]["summary"] == "never sends Vary"
-    assert not first.explained
+    assert failure.problems[0]["differences"][0]["summary"] == "never sends Vary"
+    assert not failure.by_rule  # Flask-CORS's own profile
+    assert not failure.explained
     assert found[COMPAT_2.id].explained
 
 
 def test_failures_ignore_cases_outside_the_mapping(tmp_path: Path) -> None:
     impl = load(write_report(tmp_path, "spec-toy", [failed(COMPAT, [VARY_PROBLEM], [[]])]))
-    assert matrix_report.failures(impl, {HARDENING.id: HARDENING}) == []
+    assert matrix_report.failures(impl, {REFERENCE_ONLY.id: BY_ID[REFERENCE_ONLY.id]}) == []
 
 
-def test_hardening_failure_is_explained_without_differences(tmp_path: Path) -> None:
-    impl = load(write_report(tmp_path, "spec-toy", [failed(HARDENING, [VARY_PROBLEM], [[]])]))
-    (failure,) = matrix_report.failures(impl, BY_ID)
-    assert failure.problems == [{"text": VARY_PROBLEM, "differences": []}]
+@pytest.mark.parametrize(
+    ("case", "name", "by_rule"),
+    [
+        # A profile case: explained by its rule outside the implementation's own profile.
+        (COMPAT, "toy", True),
+        (COMPAT, "flask-cors", False),
+        (COMPAT, "flask-cors-reference", False),
+        (REFERENCE_ONLY, "toy", True),
+        (REFERENCE_ONLY, "flask-cors", True),
+        (REFERENCE_ONLY, "flask-cors-reference", False),
+        # A should case: only when only this project's profile states it.
+        (SHOULD_REFERENCE, "toy", True),
+        (SHOULD_REFERENCE, "flask-cors", True),
+        (SHOULD_REFERENCE, "flask-cors-reference", False),
+        (SHOULD_BOTH, "toy", False),
+        (SHOULD_BOTH, "flask-cors", False),
+        # Never a must case, nor a case of the core.
+        (MUST, "toy", False),
+        (CORE_MUST, "toy", False),
+        (CORE_SHOULD, "toy", False),
+        (CORE_SHOULD, "flask-cors", False),
+    ],
+)
+def test_which_failures_their_own_rule_explains(
+    tmp_path: Path, case: Any, name: str, by_rule: bool
+) -> None:
+    failure = only_failure(tmp_path, case, [VARY_PROBLEM], [[]], name=name)
+    assert failure.by_rule is by_rule
+    assert failure.explained is by_rule
+    assert failure.problems == [{"text": VARY_PROBLEM, "differences": [], "counted": []}]
+
+
+@pytest.mark.parametrize("case", [MUST, CORE_MUST])
+def test_a_must_failure_counts_only_a_protocol_difference_naming_its_section(
+    tmp_path: Path, case: Any
+) -> None:
+    differences = [NO_VARY, VAGUE_ACAO, BAD_ACAO]
+    vague = only_failure(tmp_path, case, [ACAO_PROBLEM], [["no-vary", "vague-acao"]], differences)
+    assert [d["id"] for d in vague.problems[0]["differences"]] == ["no-vary", "vague-acao"]
+    assert vague.problems[0]["counted"] == []
+    assert not vague.explained
+    named = only_failure(tmp_path, case, [ACAO_PROBLEM], [["no-vary", "bad-acao"]], differences)
+    assert [d["id"] for d in named.problems[0]["counted"]] == ["bad-acao"]
+    assert named.explained
+
+
+@pytest.mark.parametrize("case", [SHOULD_BOTH, CORE_SHOULD, COMPAT])
+def test_a_should_or_profile_failure_counts_any_difference(tmp_path: Path, case: Any) -> None:
+    failure = only_failure(tmp_path, case, [VARY_PROBLEM], [["no-vary"]], [NO_VARY], "flask-cors")
+    assert [d["id"] for d in failure.problems[0]["counted"]] == ["no-vary"]
     assert failure.explained
 
 
@@ -177,14 +335,17 @@ def check(
 
 
 def test_check_accepts_a_good_matrix(tmp_path: Path) -> None:
-    write_report(tmp_path, "spec-reference")
+    write_report(tmp_path, "spec-reference", name="flask-cors-reference")
     records = [
         failed(COMPAT, [VARY_PROBLEM], [["no-vary"]]),
         failed(COMPAT_2, ["Access-Control-Max-Age: expected absent"], [["max-age-600"]]),
-        failed(HARDENING, [VARY_PROBLEM, ACAO_PROBLEM], [["no-vary"], []]),
+        failed(REFERENCE_ONLY, [VARY_PROBLEM, ACAO_PROBLEM], [["no-vary"], []]),
+        failed(SHOULD_REFERENCE, [ACAO_PROBLEM], [[]]),
+        failed(CORE_MUST, [ACAO_PROBLEM], [["bad-acao"]]),
+        failed(CORE_SHOULD, [VARY_PROBLEM], [["no-vary"]]),
         skipped(SKIPPED),
     ]
-    write_report(tmp_path, "spec-toy", records, [NO_VARY, MAX_AGE])
+    write_report(tmp_path, "spec-toy", records, [NO_VARY, MAX_AGE, BAD_ACAO])
     assert check(tmp_path, ["spec-reference", "spec-toy"]) == []
 
 
@@ -196,67 +357,83 @@ def test_check_reports_a_missing_expected_report(tmp_path: Path) -> None:
 
 
 def test_check_reports_unplayed_cases(tmp_path: Path) -> None:
-    played = [passed(case) for case in CASES if case.id not in (COMPAT.id, HARDENING.id)]
+    played = [passed(case) for case_id, case in PLAYED.items() if case_id != CORE_MUST.id]
     write_report(tmp_path, "spec-toy", played, complete=False)
     errors = check(tmp_path)
     assert len(errors) == 1
     assert "spec-toy" in errors[0]
-    assert COMPAT.id in errors[0] or HARDENING.id in errors[0]
+    assert CORE_MUST.id in errors[0]
 
 
 def test_check_with_a_filtered_case_mapping(tmp_path: Path) -> None:
     write_report(tmp_path, "spec-toy", [passed(COMPAT), skipped(SKIPPED)], complete=False)
-    assert check(tmp_path, cases={COMPAT.id: COMPAT, SKIPPED.id: SKIPPED}) == []
-    errors = check(tmp_path, cases={COMPAT.id: COMPAT, HARDENING.id: HARDENING})
+    assert check(tmp_path, cases={i: BY_ID[i] for i in (COMPAT.id, SKIPPED.id)}) == []
+    errors = check(tmp_path, cases={i: BY_ID[i] for i in (COMPAT.id, REFERENCE_ONLY.id)})
     assert len(errors) == 1
-    assert HARDENING.id in errors[0]
+    assert REFERENCE_ONLY.id in errors[0]
 
 
-def test_check_reports_an_unexplained_compat_failure(tmp_path: Path) -> None:
-    write_report(tmp_path, "spec-toy", [failed(COMPAT, [ACAO_PROBLEM], [[]])])
-    errors = check(tmp_path)
-    assert len(errors) == 1
-    assert "spec-toy" in errors[0]
-    assert COMPAT.id in errors[0]
-    assert ACAO_PROBLEM in errors[0]
+@pytest.mark.parametrize("case", [MUST, CORE_MUST, CORE_SHOULD, SHOULD_BOTH])
+def test_check_reports_an_unexplained_failure_with_its_level(tmp_path: Path, case: Any) -> None:
+    write_report(tmp_path, "spec-toy", [failed(case, [ACAO_PROBLEM], [[]])])
+    (error,) = check(tmp_path)
+    assert error.startswith(f"spec-toy: {case.id} ({case.level}) unexplained: ")
+    assert ACAO_PROBLEM in error
 
 
-def test_check_reports_a_partly_explained_compat_failure(tmp_path: Path) -> None:
-    records = [failed(COMPAT, [VARY_PROBLEM, ACAO_PROBLEM], [["no-vary"], []])]
+def test_check_reports_a_flask_cors_failure_of_its_own_profile(tmp_path: Path) -> None:
+    write_report(
+        tmp_path, "spec-flask-cors", [failed(COMPAT, [ACAO_PROBLEM], [[]])], name="flask-cors"
+    )
+    (error,) = check(tmp_path)
+    assert COMPAT.id in error
+    write_report(
+        tmp_path,
+        "spec-flask-cors",
+        [failed(REFERENCE_ONLY, [ACAO_PROBLEM], [[]])],
+        name="flask-cors",
+    )
+    assert check(tmp_path) == []
+
+
+def test_check_reports_a_must_failure_explained_by_a_documented_difference(tmp_path: Path) -> None:
+    write_report(
+        tmp_path, "spec-toy", [failed(CORE_MUST, [VARY_PROBLEM], [["no-vary"]])], [NO_VARY]
+    )
+    (error,) = check(tmp_path)
+    assert CORE_MUST.id in error
+    assert "needs a protocol difference whose summary names the Fetch section" in error
+    assert "no-vary" in error
+
+
+def test_check_reports_a_partly_explained_failure(tmp_path: Path) -> None:
+    records = [failed(SHOULD_BOTH, [VARY_PROBLEM, ACAO_PROBLEM], [["no-vary"], []])]
     write_report(tmp_path, "spec-toy", records, [NO_VARY])
-    errors = check(tmp_path)
-    assert len(errors) == 1
-    assert COMPAT.id in errors[0]
-    assert ACAO_PROBLEM in errors[0]
+    (error,) = check(tmp_path)
+    assert SHOULD_BOTH.id in error
+    assert ACAO_PROBLEM in error
 
 
 def test_check_does_not_count_an_undeclared_difference(tmp_path: Path) -> None:
-    write_report(tmp_path, "spec-toy", [failed(COMPAT, [VARY_PROBLEM], [["no-vary"]])])
-    errors = check(tmp_path)
-    assert len(errors) == 1
-    assert COMPAT.id in errors[0]
-
-
-def test_check_accepts_a_hardening_failure_without_differences(tmp_path: Path) -> None:
-    write_report(tmp_path, "spec-toy", [failed(HARDENING, [VARY_PROBLEM, ACAO_PROBLEM], [[], []])])
-    assert check(tmp_path, ["spec-toy"]) == []
+    write_report(tmp_path, "spec-toy", [failed(CORE_SHOULD, [VARY_PROBLEM], [["no-vary"]])])
+    (error,) = check(tmp_path)
+    assert CORE_SHOULD.id in error
 
 
 def test_check_flags_a_stale_difference(tmp_path: Path) -> None:
     records = [failed(COMPAT, [VARY_PROBLEM], [["no-vary"]])]
     write_report(tmp_path, "spec-toy", records, [NO_VARY, MAX_AGE])
-    errors = check(tmp_path)
-    assert len(errors) == 1
-    assert "max-age-600" in errors[0]
-    assert "no-vary" not in errors[0]
+    (error,) = check(tmp_path)
+    assert "max-age-600" in error
+    assert "no-vary" not in error
 
 
 def test_check_reports_every_implementation(tmp_path: Path) -> None:
-    write_report(tmp_path, "spec-a", [failed(COMPAT, [ACAO_PROBLEM], [[]])])
+    write_report(tmp_path, "spec-a", [failed(CORE_MUST, [ACAO_PROBLEM], [[]])])
     write_report(tmp_path, "spec-b", [], [MAX_AGE])
     errors = check(tmp_path, ["spec-a", "spec-b", "spec-c"])
     assert len(errors) == 3
-    assert any("spec-a" in e and COMPAT.id in e for e in errors)
+    assert any("spec-a" in e and CORE_MUST.id in e for e in errors)
     assert any("spec-b" in e and "max-age-600" in e for e in errors)
     assert any("spec-c" in e for e in errors)
 
@@ -267,65 +444,79 @@ def test_check_reports_every_implementation(tmp_path: Path) -> None:
 def test_build_context(tmp_path: Path) -> None:
     records = [
         failed(COMPAT, [VARY_PROBLEM], [["no-vary"]]),
-        failed(HARDENING, [VARY_PROBLEM], [["no-vary"]]),
+        failed(CORE_SHOULD, [VARY_PROBLEM], [["no-vary"]]),
         skipped(SKIPPED, "blueprints"),
         skipped(CRLF, "blueprints"),
-        skipped(COMPAT_2, "max_age"),
+        skipped(CORE_MUST, "no such option"),
     ]
     write_report(tmp_path, "spec-toy", records, [NO_VARY])
     write_report(tmp_path, "spec-reference", [passed(COMPAT)], complete=False)
     impls = matrix_report.load_reports(tmp_path)
-    context = matrix_report.build_context(impls, CASES)
+    context = matrix_report.build_context(impls, ENTRIES)
     assert [impl.env for impl in context["impls"]] == ["spec-reference", "spec-toy"]
-    assert context["case_count"] == len(CASES)
+    assert context["case_count"] == len(ENTRIES)
+    assert context["core_count"] + context["profile_count"] == len(ENTRIES)
+    reference, toy = 0, 1
+    levels = {label: counts for label, _ids, counts in context["levels"]}
+    assert list(levels) == ["must", "should", "profile", "all"]
+    assert levels["all"][toy] == {"pass": len(ENTRIES) - 5, "fail": 2, "skip": 3}
+    assert levels["all"][reference] == {"pass": 1, "missing": len(ENTRIES) - 1}
+    assert levels[CORE_MUST.level][toy]["skip"] >= 1
+    assert sum(sum(levels[level][toy].values()) for level in LEVELS) == len(ENTRIES)
     rows = {label: counts for label, _ids, counts in context["rows"]}
-    topics = sorted({case.topic for case in CASES})
+    core_topics = sorted({e.topic for e in ENTRIES if e.part == "core"})
+    profile_topics = sorted({e.topic for e in ENTRIES if e.part == "profile"})
     assert [label for label, _ids, _counts in context["rows"]] == [
-        *topics,
-        "compat",
-        "hardening",
+        *(f"core:{topic}" for topic in core_topics),
+        *profile_topics,
         "all",
     ]
-    reference, toy = 0, 1
-    assert rows["all"][toy] == {"pass": len(CASES) - 5, "fail": 2, "skip": 3}
-    assert rows["all"][reference] == {"pass": 1, "missing": len(CASES) - 1}
-    assert rows["vary"][toy]["fail"] == 1
-    compat = sum(1 for case in CASES if case.kind == "compat")
-    assert sum(rows["compat"][toy].values()) == compat
+    assert rows[f"core:{BY_ID[CORE_SHOULD.id].topic}"][toy]["fail"] == 1
+    assert rows[BY_ID[COMPAT.id].topic][toy]["fail"] >= 1
+    assert rows["all"] == levels["all"]
     assert [detail["case"].id for detail in context["details"]] == [
-        case.id for case in CASES if case.id in (COMPAT.id, HARDENING.id)
+        entry.id for entry in ENTRIES if entry.id in (COMPAT.id, CORE_SHOULD.id)
     ]
-    assert context["skips"]["spec-toy"] == [("blueprints", 2), ("max_age", 1)]
+    assert context["skips"]["spec-toy"] == [("blueprints", 2), ("no such option", 1)]
     assert context["skips"]["spec-reference"] == []
     assert context["difference_counts"]["spec-toy"]["no-vary"] == 2
     assert context["outcome_of"](impls[toy], COMPAT.id) == "fail"
-    assert context["outcome_of"](impls[reference], HARDENING.id) == "-"
+    assert context["outcome_of"](impls[reference], CORE_SHOULD.id) == "-"
+
+
+def test_expected_lines_of_a_core_case_state_the_verdict() -> None:
+    lines = matrix_report._expected(BY_ID[CORE_MUST.id])
+    verdict = CORE_MUST.verdict
+    assert lines[0] == f"the fetch {verdict['outcome']}"
+    reached = "reaches" if verdict["reaches_server"] else "does not reach"
+    assert lines[1] == f"the actual request {reached} the server"
 
 
 # --- main and the pages ------------------------------------------------------------------
 
 
 def bad_matrix(directory: Path) -> None:
-    write_report(directory, "spec-reference")
-    write_report(directory, "spec-toy", [failed(COMPAT, [ACAO_PROBLEM], [[]])])
+    write_report(directory, "spec-reference", name="flask-cors-reference")
+    write_report(directory, "spec-toy", [failed(SHOULD_BOTH, [ACAO_PROBLEM], [[]])])
 
 
 def good_matrix(directory: Path) -> None:
-    write_report(directory, "spec-reference")
+    write_report(directory, "spec-reference", name="flask-cors-reference")
     records = [
         failed(COMPAT, [VARY_PROBLEM], [["no-vary"]], [("Vary", "Accept")]),
-        failed(HARDENING, [VARY_PROBLEM], [[]]),
+        failed(REFERENCE_ONLY, [VARY_PROBLEM], [[]]),
+        failed(CORE_MUST, [ACAO_PROBLEM], [["bad-acao"]]),
         skipped(SKIPPED),
     ]
-    write_report(directory, "spec-toy", records, [NO_VARY], name="Toy CORS")
+    write_report(directory, "spec-toy", records, [NO_VARY, BAD_ACAO], name="Toy CORS")
 
 
 def test_main_check_fails_on_a_bad_matrix(tmp_path: Path) -> None:
     bad_matrix(tmp_path / "reports")
     code, html, md = run_main(tmp_path / "reports", tmp_path, "--check")
     assert code == 1
-    assert COMPAT.id in html
-    assert COMPAT.id in md
+    assert SHOULD_BOTH.id in html
+    assert SHOULD_BOTH.id in md
 
 
 def test_main_without_check_succeeds_on_a_bad_matrix(tmp_path: Path) -> None:
@@ -354,10 +545,32 @@ def test_main_check_passes_on_a_good_matrix(
     for page in (html, md):
         assert "Toy CORS" in page
         assert COMPAT.id in page
-        assert HARDENING.id in page
+        assert REFERENCE_ONLY.id in page
+        assert CORE_MUST.id in page
         assert "never sends Vary" in page
-        assert str(len(CASES)) in page
-    assert str(len(CASES)) in capsys.readouterr().out
+        assert str(len(ENTRIES)) in page
+        assert "compat" not in page
+        assert "hardening" not in page
+    out = capsys.readouterr().out
+    assert str(len(ENTRIES)) in out
+    assert re.search(r"^must\s", out, re.MULTILINE)
+    assert f"core:{BY_ID[CORE_MUST.id].topic}" in out
+
+
+def test_markdown_implementations_table_counts_each_level(tmp_path: Path) -> None:
+    good_matrix(tmp_path / "reports")
+    _code, _html, md = run_main(tmp_path / "reports", tmp_path)
+    lines = [line for line in md.splitlines() if line.startswith("| ")]
+    assert lines[0] == (
+        "| implementation | version | adapter | must | should | profile | all | differences |"
+    )
+    toy = next(line for line in lines if line.startswith("| Toy CORS |"))
+    cells = [cell.strip() for cell in toy.strip("|").split("|")]
+    total = len(ENTRIES)
+    assert cells[6] == f"{total - 4} / 3 / 1"
+    assert cells[7] == "2"
+    must = sum(1 for e in ENTRIES if e.level == "must")
+    assert cells[3] == f"{must - 1} / 1 / 0"
 
 
 def test_main_without_reports_fails(tmp_path: Path) -> None:
@@ -365,24 +578,41 @@ def test_main_without_reports_fails(tmp_path: Path) -> None:
     assert matrix_report.main([str(tmp_path / "empty")]) == 1
 
 
+def section_of(html: str, case_id: str) -> str:
+    section = html[html.index(f'id="case-{case_id.replace("/", "-")}"') :]
+    return section[: section.index("</section>")]
+
+
 def test_pages_explain_each_failure(tmp_path: Path) -> None:
     good_matrix(tmp_path / "reports")
-    write_report(tmp_path / "reports", "spec-bad", [failed(COMPAT_2, [ACAO_PROBLEM], [[]])])
+    write_report(tmp_path / "reports", "spec-bad", [failed(SHOULD_BOTH, [ACAO_PROBLEM], [[]])])
     _code, html, md = run_main(tmp_path / "reports", tmp_path)
-    section = html[html.index(f'id="case-{HARDENING.id.replace("/", "-")}"') :]
-    section = section[: section.index("</section>")]
-    assert "hardening" in section
-    assert HARDENING.rule in section
-    section = html[html.index(f'id="case-{COMPAT_2.id.replace("/", "-")}"') :]
-    section = section[: section.index("</section>")]
+    section = section_of(html, REFERENCE_ONLY.id)
+    assert "explained by the case's own rule" in section
+    assert BY_ID[REFERENCE_ONLY.id].rule.replace("'", "&#39;").replace('"', "&#34;") in section
+    section = section_of(html, SHOULD_BOTH.id)
     assert "unexplained" in section
-    section = html[html.index(f'id="case-{COMPAT.id.replace("/", "-")}"') :]
-    section = section[: section.index("</section>")]
+    section = section_of(html, COMPAT.id)
     assert 'href="#spec-toy-no-vary"' in section
     assert 'id="spec-toy-no-vary"' in html
     assert "Vary: Accept" in section
     assert "unexplained" not in section
+    section = section_of(html, CORE_MUST.id)
+    assert 'href="#spec-toy-bad-acao"' in section
+    assert "Fetch" in section
     assert "**unexplained**" in md
+
+
+def test_pages_say_why_a_documented_difference_leaves_a_must_failure_unexplained(
+    tmp_path: Path,
+) -> None:
+    reports = tmp_path / "reports"
+    write_report(reports, "spec-toy", [failed(CORE_MUST, [VARY_PROBLEM], [["no-vary"]])], [NO_VARY])
+    _code, html, md = run_main(reports, tmp_path)
+    section = section_of(html, CORE_MUST.id)
+    assert "<strong>unexplained</strong>" in section
+    assert "<code>no-vary</code>" in section
+    assert "**unexplained** (a `must` failure needs a `protocol` difference" in md
 
 
 def test_html_escapes_markup_in_values(tmp_path: Path) -> None:

@@ -234,7 +234,7 @@ def test_real_case_passes_through_run(tmp_path: Path, case_id: str) -> None:
     case = REAL[case_id]
     observed = toy.adapter().run(case)
     assert judge(case, observed) == []
-    assert toy.received() == neutral_case(case)
+    assert toy.received() == {**neutral_case(case), "core": False}
 
 
 def test_run_sends_the_request_and_returns_the_response(tmp_path: Path) -> None:

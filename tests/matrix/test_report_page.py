@@ -7,7 +7,7 @@ import json
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -26,18 +26,38 @@ def load_reports() -> List[dict]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in paths]
 
 
-def expected_rows(reports: List[dict]) -> Dict[str, List[Tuple[int, int, int]]]:
-    """Per row label (topic, compat, hardening, all): (pass, fail, skip) per report."""
+LEVELS = ("must", "should", "profile")
+
+
+def topic_label(record: dict) -> str:
+    """A record's topic as the page shows it: a core case's as core:<topic>."""
+    topic = record["id"].split("/")[0]
+    return f"core:{topic}" if record["tags"][:1] == ["core"] else topic
+
+
+def counted(
+    reports: List[dict], labels: Callable[[dict], List[str]]
+) -> Dict[str, List[Tuple[int, int, int]]]:
+    """Per label: (pass, fail, skip) per report."""
     rows: Dict[str, List[Counter]] = defaultdict(lambda: [Counter() for _ in reports])
     for index, report in enumerate(reports):
         for record in report["results"]:
-            kind = "compat" if "compat" in record["tags"] else "hardening"
-            for label in (record["id"].split("/")[0], kind, "all"):
+            for label in labels(record):
                 rows[label][index][record["outcome"]] += 1
     return {
         label: [(c["pass"], c["fail"], c["skip"]) for c in counters]
         for label, counters in rows.items()
     }
+
+
+def expected_rows(reports: List[dict]) -> Dict[str, List[Tuple[int, int, int]]]:
+    """Per topic row (core:<topic>, the profile's topics, all): (pass, fail, skip) per report."""
+    return counted(reports, lambda record: [topic_label(record), "all"])
+
+
+def expected_levels(reports: List[dict]) -> Dict[str, List[Tuple[int, int, int]]]:
+    """Per level (must, should, profile, all): (pass, fail, skip) per report."""
+    return counted(reports, lambda record: [record["level"], "all"])
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +99,23 @@ def test_summary_table_lists_every_implementation(page: Page) -> None:
     ]
 
 
+def test_implementations_table_counts_each_level(page: Page) -> None:
+    reports = load_reports()
+    levels = [
+        text.strip()
+        for text in page.locator("#implementations-table thead th[data-level]").all_inner_texts()
+    ]
+    assert levels == [*LEVELS, "all"]
+    expected = expected_levels(reports)
+    for index, row in enumerate(cell_texts(page, "#implementations-table tbody tr")):
+        report = reports[index]
+        assert row[:3] == [report["implementation"], report["version"], report["adapter"]]
+        numbers = [int(text) for text in row[3:]]
+        shown = [tuple(numbers[i : i + 3]) for i in range(0, 3 * len(levels), 3)]
+        assert shown == [expected.get(level, [(0, 0, 0)] * len(reports))[index] for level in levels]
+        assert numbers[-1] == len(report["differences"])
+
+
 def test_summary_table_counts_match_the_reports(page: Page) -> None:
     reports = load_reports()
     expected = expected_rows(reports)
@@ -105,5 +142,5 @@ def test_every_failure_has_a_section_with_its_explanation(page: Page) -> None:
                 if ids:
                     assert all(i in text for i in ids), (record["id"], ids)
                 else:
-                    assert "hardening" in record["tags"], record["id"]
-                    assert "this project's hardening" in text, record["id"]
+                    assert record["level"] != "must", record["id"]
+                    assert "explained by the case's own rule" in text, record["id"]

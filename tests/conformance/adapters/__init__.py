@@ -74,6 +74,24 @@ def explain(
     ]
 
 
+def is_core(case: Case) -> bool:
+    """Whether ``case`` is a request of the spec's neutral core (spec/core):
+    core_spec.as_case makes "core" its first tag."""
+    return case.tags[:1] == ("core",)
+
+
+def core_route_answering_options(case: Case) -> Optional[str]:
+    """The path of a route of a core case that lists OPTIONS, if any: the application
+    answers OPTIONS itself, preflights included (spec/core/README.md, `routes`), which an
+    implementation whose CORS layer answers every preflight first cannot express."""
+    if not is_core(case):
+        return None
+    for route in case.app.get("routes") or []:
+        if "OPTIONS" in [method.upper() for method in route.get("methods", [])]:
+            return str(route["path"])
+    return None
+
+
 class Adapter(Protocol):
     """One CORS implementation, seen by the runner.
 
@@ -96,6 +114,7 @@ class Adapter(Protocol):
 #: Adapters known by a short name; anything else is given as "module:attribute".
 REGISTRY: Dict[str, str] = {
     "flask_cors": "adapters.flask_api:FlaskCorsApiAdapter",
+    "flask_cors_pypi": "adapters.flask_cors_pypi:FlaskCors6Adapter",
     "starlette": "adapters.starlette_cors:StarletteAdapter",
     "django": "adapters.django_cors:DjangoCorsHeadersAdapter",
     "express": "adapters.process:express_adapter",

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence
 
-from adapters import Difference, SkipCase
+from adapters import Difference, SkipCase, is_core
 from adapters.neutral import neutral_case
 from cors_spec import Case, Observed
 
@@ -61,7 +61,9 @@ class ProcessAdapter:
 
     def run(self, case: Case) -> Observed:
         """Start the program with the case, send the request, stop the program."""
-        config = neutral_case(case)
+        # The neutral case, and whether it comes from the spec's neutral core (whose
+        # policies a program may express differently, e.g. a route answering OPTIONS).
+        config = {**neutral_case(case), "core": is_core(case)}
         for name, value in (case.request.get("headers") or {}).items():
             if "\r\n" in value:
                 raise SkipCase(

@@ -1,4 +1,4 @@
-"""Every example of the reference manuals (shared/reference/000-004), replayed on flask_cors."""
+"""Every example of the Flask-CORS manual and API docs, replayed on flask_cors."""
 
 from __future__ import annotations
 

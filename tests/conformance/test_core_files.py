@@ -57,6 +57,17 @@ def test_must_rules_cite_a_fetch_or_rfc_section() -> None:
     assert wrong == []
 
 
+def test_protocol_sources_are_listed_in_sources_yaml() -> None:
+    """A reader can open every section a rule cites: spec/sources.yaml gives its address."""
+    sources = yaml.safe_load((CORE_DIR.parent / "sources.yaml").read_text(encoding="utf-8"))
+    unlisted = {
+        case.rule.split(":", 1)[0]
+        for case in CASES
+        if case.rule.startswith(("Fetch, ", "RFC 9110, "))
+    } - set(sources)
+    assert unlisted == set()
+
+
 def test_should_rules_cite_a_security_class_that_exists() -> None:
     assert len(SECURITY_CLASSES) >= 20
     wrong = []

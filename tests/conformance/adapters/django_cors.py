@@ -96,7 +96,17 @@ from django.urls import clear_url_caches, path, re_path
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from adapters import Difference, LogCapture, SkipCase, core_route_answering_options, is_core
+from adapters import (
+    BACKTRACKING_CASES,
+    NULL_BY_PATTERN_CASES,
+    NULL_GRANTED,
+    SLOW_ANSWER,
+    Difference,
+    LogCapture,
+    SkipCase,
+    core_route_answering_options,
+    is_core,
+)
 from adapters.neutral import neutral_case
 from cors_spec import Case, Observed
 
@@ -683,13 +693,8 @@ def differences(version: str, django_version: str) -> List[Difference]:
                 "takes seconds (the spec allows 250 ms)."
             ),
             source=f"{middleware}, CorsMiddleware.regex_domain_match",
-            problem=r"^answered in \d+ ms, expected within \d+ ms$",
-            cases=(
-                "attacks/exponential-origin-regex-answered",
-                "attacks/polynomial-origin-regex-answered",
-                "bounded-work/origin-of-8-kib-facing-a-pattern",
-                "bounded-work/polynomial-pattern-answered",
-            ),
+            problem=SLOW_ANSWER,
+            cases=BACKTRACKING_CASES,
         ),
         Difference(
             id="origin-regex-allows-null",
@@ -701,14 +706,8 @@ def differences(version: str, django_version: str) -> List[Difference]:
                 "page can send; this project lets only a literal 'null' or '*' allow it."
             ),
             source=f"{middleware}, CorsMiddleware.origin_found_in_white_lists",
-            problem=r"^(Access-Control-Allow-(Origin|Credentials): expected absent, "
-            r"got \['(null|true)'\]|verdict: the fetch resolves, expected fails)$",
-            cases=(
-                "attacks/match-all-regex-never-grants-null",
-                "attacks/anchored-match-all-regex-never-grants-null",
-                "origins/pattern-never-allows-null",
-                "origins/match-all-pattern-never-grants-null",
-            ),
+            problem=NULL_GRANTED,
+            cases=NULL_BY_PATTERN_CASES,
         ),
         Difference(
             id="star-beside-view-credentials",

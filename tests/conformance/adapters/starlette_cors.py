@@ -88,7 +88,17 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient  # with httpx2, which Starlette 1.x prefers
 
-from adapters import Difference, LogCapture, SkipCase, core_route_answering_options, is_core
+from adapters import (
+    BACKTRACKING_CASES,
+    NULL_BY_PATTERN_CASES,
+    NULL_GRANTED,
+    SLOW_ANSWER,
+    Difference,
+    LogCapture,
+    SkipCase,
+    core_route_answering_options,
+    is_core,
+)
 from adapters.neutral import neutral_case
 from cors_spec import Case, Observed
 
@@ -745,13 +755,8 @@ def differences(version: str) -> List[Difference]:
                 "or four '.*' takes seconds (the spec allows 250 ms)."
             ),
             source=f"{cors}, CORSMiddleware.__init__ (re.compile) and is_allowed_origin",
-            problem=r"^answered in \d+ ms, expected within \d+ ms$",
-            cases=(
-                "attacks/exponential-origin-regex-answered",
-                "attacks/polynomial-origin-regex-answered",
-                "bounded-work/origin-of-8-kib-facing-a-pattern",
-                "bounded-work/polynomial-pattern-answered",
-            ),
+            problem=SLOW_ANSWER,
+            cases=BACKTRACKING_CASES,
         ),
         Difference(
             id="origin-regex-allows-null",
@@ -762,14 +767,8 @@ def differences(version: str) -> List[Difference]:
                 "page can send; this project lets only a literal 'null' or '*' allow it."
             ),
             source=f"{cors}, CORSMiddleware.is_allowed_origin",
-            problem=r"^(Access-Control-Allow-(Origin|Credentials): expected absent, "
-            r"got \['(null|true)'\]|verdict: the fetch resolves, expected fails)$",
-            cases=(
-                "attacks/match-all-regex-never-grants-null",
-                "attacks/anchored-match-all-regex-never-grants-null",
-                "origins/pattern-never-allows-null",
-                "origins/match-all-pattern-never-grants-null",
-            ),
+            problem=NULL_GRANTED,
+            cases=NULL_BY_PATTERN_CASES,
         ),
         Difference(
             id="star-beside-view-credentials",

@@ -25,6 +25,9 @@ from .policy import Policy
 
 #: Largest Access-Control-Max-Age accepted: RFC 9111 treats bigger delta-seconds as 2^31.
 MAX_MAX_AGE = 2**31
+#: The ports a serialized origin leaves out (Fetch, Origin header: an origin's port is
+#: null when it is its scheme's default).
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 #: Layer names, most important first, as they appear in error messages and explanations.
 RESOURCE_LAYER = "resource"
@@ -171,11 +174,19 @@ def _check_origin(item: str, where: str) -> Optional[str]:
             f"{where} allows the origin 'null', which any page can send "
             "(sandboxed iframes, file: and data: URLs)"
         )
-    if not is_serialized_origin(item):
+    if not is_serialized_origin(item) or _has_default_port(item):
         raise ValueError(
             f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
         )
     return None
+
+
+def _has_default_port(origin: str) -> bool:
+    # A browser serializes an origin without its scheme's default port (a URL's port is
+    # null when it is the default), so 'https://a.example:443' never arrives as such.
+    scheme, _, host_port = origin.partition("://")
+    port = host_port.rpartition(":")[2]
+    return port.isdigit() and int(port) == DEFAULT_PORTS.get(scheme.lower())
 
 
 def _check_origin_regex(item: str, where: str) -> Optional[str]:
@@ -225,6 +236,9 @@ def _origin_hint(item: str) -> str:
     if "/" in rest:
         host = rest.split("/", 1)[0]
         return f"An origin has no path or trailing slash; did you mean '{scheme}://{host}'?"
+    if _has_default_port(item):
+        host = rest.rpartition(":")[0]
+        return f"Browsers leave out the default port; did you mean '{scheme}://{host}'?"
     return "An origin is scheme://host[:port], or 'null'."
 
 

@@ -38,9 +38,14 @@ hosts = st.builds(
 )
 ports = st.one_of(st.none(), st.sampled_from([80, 443, 3000, 8080]))
 
+#: A scheme's default port, which a serialized origin leaves out (Fetch, Origin header).
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 #: Serialized origins a browser could send: scheme://host[:port].
 origins = st.builds(
-    lambda scheme, host, port: f"{scheme}://{host}" + (f":{port}" if port else ""),
+    lambda scheme, host, port: (
+        f"{scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS.get(scheme) else "")
+    ),
     st.sampled_from(SCHEMES),
     hosts,
     ports,

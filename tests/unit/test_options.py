@@ -347,6 +347,8 @@ BAD_VALUES: List[Tuple[str, Any]] = [
     ("origins", "https://a.example/"),
     ("origins", "https://a.example/path"),
     ("origins", "https://bücher.example"),
+    ("origins", "https://a.example:443"),
+    ("origins", ["http://a.example:80"]),
     ("origins", ""),
     ("origins", r"https://(a\.example"),
     ("origins", [r"https://[a-"]),
@@ -404,8 +406,8 @@ def test_invalid_value_is_refused_at_setup_naming_the_option(
 
 @pytest.mark.parametrize("value", ["GET\n", "GET\r", "GET\x1f", ["POST", "GET\x0b"]], ids=repr)
 def test_methods_with_trailing_control_characters_are_refused(value: Any) -> None:
-    """Control characters make a method a non-token (DESIGN: "control characters are not"
-    fine); only spaces around list items are optional whitespace."""
+    """Control characters make a method a non-token (RFC 9110, 5.6.2: a token has no
+    control characters); only spaces around list items are optional whitespace."""
     with pytest.raises(ValueError, match="methods"):
         CORS(Flask(__name__), methods=value)
 
@@ -417,6 +419,8 @@ def test_methods_with_trailing_control_characters_are_refused(value: Any) -> Non
         ("https://a.example/", "'https://a.example'"),
         ("https://a.example/path", "path"),
         ("https://bücher.example", "ascii"),
+        ("https://a.example:443", "'https://a.example'"),
+        ("HTTP://[::1]:0080", "default port"),
         ("", "empty"),
     ],
 )
@@ -424,6 +428,20 @@ def test_impossible_literal_origin_message_gives_a_hint(value: str, hint: str) -
     with pytest.raises(ValueError) as caught:
         CORS(Flask(__name__), origins=value)
     assert hint.lower() in str(caught.value).lower()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://a.example:8443", "https://a.example:80", "http://a.example:443", "http://[::80]"],
+)
+def test_a_port_other_than_the_schemes_default_is_kept(origin: str) -> None:
+    """Only the scheme's own default port is left out of a serialized origin (Fetch,
+    Origin header), so any other port is one a browser sends and is allowed as written."""
+    app = Flask(__name__)
+    app.add_url_rule("/", view_func=lambda: "ok")
+    CORS(app, origins=[origin])
+    answer = app.test_client().get("/", headers={"Origin": origin})
+    assert answer.headers["Access-Control-Allow-Origin"] == origin
 
 
 @pytest.mark.parametrize("layer", ["constructor", "factory", "init_app", "resource", "decorator"])

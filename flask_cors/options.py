@@ -28,6 +28,16 @@ MAX_MAX_AGE = 2**31
 #: The ports a serialized origin leaves out (Fetch, Origin header: an origin's port is
 #: null when it is its scheme's default).
 DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Names a browser never lets a page use, so listing them allows or exposes nothing
+#: (Fetch: forbidden method, forbidden request-header, forbidden response-header name).
+FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+_FORBIDDEN_REQUEST_HEADER = re.compile(
+    r"accept-(charset|encoding)|access-control-request-(headers|method)|connection"
+    r"|content-length|cookie2?|date|dnt|expect|host|keep-alive|origin|referer|set-cookie"
+    r"|te|trailer|transfer-encoding|upgrade|via|proxy-.*|sec-.*",
+    re.IGNORECASE,
+)
+FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 
 #: Layer names, most important first, as they appear in error messages and explanations.
 RESOURCE_LAYER = "resource"
@@ -526,6 +536,8 @@ def build_policy(
                 f"{where}: with supports_credentials, expose_headers '*' names a header "
                 "called '*' and exposes nothing else; list the headers instead"
             )
+        for note in _forbidden_names(values, where):
+            warn(note)
     return Policy(
         origins=origins,
         methods=values["methods"],
@@ -541,3 +553,17 @@ def build_policy(
         allow_private_network=values["allow_private_network"],
         sources=dict(sources),
     )
+
+
+def _forbidden_names(values: Mapping[str, Any], where: str) -> Iterable[str]:
+    """A warning for each configured name that browsers never let a page send or read."""
+    for method in values["methods"]:
+        if method in FORBIDDEN_METHODS:
+            yield f"{where}: methods lists {method!r}, which browsers never let a page send"
+    for name in values["allow_headers"].configured_literals:
+        if _FORBIDDEN_REQUEST_HEADER.fullmatch(name):
+            cookies = " (cookies need supports_credentials)" if "cookie" in name.lower() else ""
+            yield f"{where}: allow_headers lists {name!r}, which only the browser sets{cookies}"
+    for name in values["expose_headers"] or ():
+        if name.lower() in FORBIDDEN_RESPONSE_HEADERS:
+            yield f"{where}: expose_headers lists {name!r}, which browsers never expose to a page"

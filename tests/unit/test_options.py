@@ -794,3 +794,45 @@ def test_methods_none_means_not_set_at_that_layer() -> None:
         "PATCH",
         "DELETE",
     }
+
+
+@pytest.mark.parametrize(
+    "option, value, named",
+    [
+        ("methods", ["GET", "trace"], "TRACE"),
+        ("methods", "CONNECT, GET", "CONNECT"),
+        ("methods", ["TRACK"], "TRACK"),
+        ("allow_headers", ["X-Token", "Cookie"], "Cookie"),
+        ("allow_headers", "sec-fetch-mode", "sec-fetch-mode"),
+        ("allow_headers", ["Proxy-Authorization"], "Proxy-Authorization"),
+        ("allow_headers", ["HOST"], "HOST"),
+        ("expose_headers", "Set-Cookie, X-Total", "Set-Cookie"),
+        ("expose_headers", ["set-cookie2"], "set-cookie2"),
+    ],
+)
+def test_names_browsers_never_let_a_page_use_are_warned_about(
+    caplog: pytest.LogCaptureFixture, option: str, value: Any, named: str
+) -> None:
+    """Fetch's forbidden methods and header names: a page can never send (or read) them,
+    so listing them allows (or exposes) nothing, and the warning names option and name."""
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    CORS(Flask(__name__), **{option: value})
+    (warning,) = cors_warnings(caplog)
+    assert mentions(warning, option) and repr(named) in warning
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("methods", ["GET", "PATCH", "OPTIONS"]),
+        ("allow_headers", ["X-Cookie-Consent", "Cookies", "X-Sec-Token", "Origin-Trial", "Dates"]),
+        ("allow_headers", [r"sec-.*"]),  # a pattern lists no name; it is left alone
+        ("expose_headers", ["Set-Cookies", "X-Set-Cookie"]),
+    ],
+)
+def test_names_that_only_resemble_forbidden_ones_are_not_warned_about(
+    caplog: pytest.LogCaptureFixture, option: str, value: Any
+) -> None:
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    CORS(Flask(__name__), **{option: value})
+    assert cors_warnings(caplog) == []

@@ -121,17 +121,39 @@ def load_cases(cases_dir: Path = CASES_DIR) -> List[Case]:
                     description=raw["description"],
                     tags=tuple(raw["tags"]),
                     config=raw.get("config") or {},
-                    request=raw["request"],
+                    request=sent_request(raw["request"]),
                     expect=raw["expect"],
                     app=raw.get("app") or {},
                     rule=raw.get("rule"),
                     file=path.name,
                     level=raw.get("level", "profile"),
                     profiles=tuple(raw.get("profiles") or ()),
-                    then=tuple(raw.get("then") or ()),
+                    then=tuple(
+                        {**step, "request": sent_request(step["request"])}
+                        for step in raw.get("then") or ()
+                    ),
                 )
             )
     return cases
+
+
+def sent_request(raw: Mapping[str, Any]) -> Dict[str, Any]:
+    """A case's request with its header fields in both forms: ``header_lines``, the
+    (name, value) field lines as sent, in order, a name possibly repeated (the spec may
+    write them as a list of pairs), and ``headers``, one value per name, repeated lines
+    joined by ", " in order as RFC 9110 section 5.3 lets a recipient combine them (the
+    name spelled as on its first line). Adapters that write the request on the wire send
+    the lines; those that hand an app a mapping (WSGI, a test client) get the same
+    combined values a server would give it."""
+    written = raw.get("header_lines") or raw.get("headers") or {}
+    pairs = written if isinstance(written, list) else written.items()
+    lines = [(name, value) for name, value in pairs]
+    combined: Dict[str, str] = {}
+    spelled: Dict[str, str] = {}
+    for name, value in lines:
+        first = spelled.setdefault(name.lower(), name)
+        combined[first] = f"{combined[first]}, {value}" if first in combined else value
+    return {**raw, "headers": combined, "header_lines": lines}
 
 
 def allow_list(origins: Sequence[str]) -> Callable[[str], bool]:
@@ -319,7 +341,7 @@ def failure_message(case: Case, observed: Observed, problems: Sequence[str]) -> 
     if case.rule:
         lines.append(f"rule: {case.rule}")
     lines.append(f"request: {request['method']} {request['path']}")
-    for name, value in (request.get("headers") or {}).items():
+    for name, value in sent_request(request)["header_lines"]:
         lines.append(f"  > {name}: {value!r}")
     lines.append("expected:")
     for key, value in case.expect.items():
@@ -339,7 +361,7 @@ def failure_message(case: Case, observed: Observed, problems: Sequence[str]) -> 
         for removal in step.get("config_removals") or []:
             lines.append(f"  app.config removal: {dict(removal)!r}")
         lines.append(f"  request: {request['method']} {request['path']}")
-        for name, value in (request.get("headers") or {}).items():
+        for name, value in sent_request(request)["header_lines"]:
             lines.append(f"    > {name}: {value!r}")
         lines.append("  expected:")
         lines.extend(f"    {key}: {value!r}" for key, value in step["expect"].items())

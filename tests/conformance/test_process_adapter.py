@@ -364,7 +364,18 @@ def test_a_case_with_crlf_in_a_header_is_skipped_before_the_program_starts(
 # --- send --------------------------------------------------------------------------------
 
 
-def test_send_keeps_repeated_headers_status_and_body() -> None:
+@pytest.mark.parametrize(
+    "headers, written",
+    [
+        ({"Origin": "https://a.ex"}, b"\r\nOrigin: https://a.ex\r\n\r\n"),
+        (
+            [["Origin", "https://a.ex"], ["origin", "https://b.ex"]],
+            b"\r\nOrigin: https://a.ex\r\norigin: https://b.ex\r\n\r\n",
+        ),
+    ],
+    ids=["mapping", "repeated-lines"],
+)
+def test_send_keeps_repeated_headers_status_and_body(headers: Any, written: bytes) -> None:
     received: List[bytes] = []
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -389,7 +400,7 @@ def test_send_keeps_repeated_headers_status_and_body() -> None:
         port = server.getsockname()[1]
         observed = send(
             f"http://127.0.0.1:{port}",
-            {"method": "POST", "path": "/a%20b", "headers": {"Origin": "https://a.ex"}},
+            {"method": "POST", "path": "/a%20b", "headers": headers},
         )
     finally:
         thread.join(5)
@@ -402,7 +413,7 @@ def test_send_keeps_repeated_headers_status_and_body() -> None:
     ]
     assert ("Access-Control-Allow-Origin", "https://a.ex") in observed.headers
     assert received[0].startswith(b"POST /a%20b HTTP/1.1\r\n")
-    assert received[0].endswith(b"\r\nOrigin: https://a.ex\r\n\r\n")
+    assert received[0].endswith(written)
 
 
 # --- Difference and explain ---------------------------------------------------------------

@@ -19,7 +19,9 @@ from cors_spec import (
     allow_list,
     decode_value,
     failure_message,
+    header_values,
     judge,
+    sent_request,
 )
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -449,3 +451,40 @@ def test_case_without_then_still_judges_as_before() -> None:
     observed = ADAPTER.run(make_case(expect={"status": 200, "headers": {ACAO: A}}))
     assert observed.then == []
     assert judge(make_case(expect={"status": 200, "headers": {ACAO: A}}), observed) == []
+
+
+# --- request field lines: a list of pairs when a name repeats -----------------------------
+
+
+def test_schema_takes_headers_as_a_mapping_or_as_field_lines() -> None:
+    request_schema = SCHEMA["$defs"]["request"]
+    validator = jsonschema.Draft202012Validator({**request_schema, "$defs": SCHEMA["$defs"]})
+    lines = [["Origin", A], ["Origin", B]]
+    assert validator.is_valid({"method": "GET", "path": "/", "headers": {"Origin": A}})
+    assert validator.is_valid({"method": "GET", "path": "/", "headers": lines})
+    for bad in ([["Origin"]], [["Origin", A, B]], [["", A]], [[1, A]], [], "Origin: x"):
+        assert not validator.is_valid({"method": "GET", "path": "/", "headers": bad}), bad
+
+
+def test_repeated_field_lines_are_kept_in_order_and_combined_for_a_mapping() -> None:
+    sent = sent_request(
+        {"method": "GET", "path": "/", "headers": [["Origin", A], ["X-A", "1"], ["origin", B]]}
+    )
+    assert sent["header_lines"] == [("Origin", A), ("X-A", "1"), ("origin", B)]
+    # RFC 9110, 5.3: one value per name, the lines' values joined by ", " in order.
+    assert sent["headers"] == {"Origin": f"{A}, {B}", "X-A": "1"}
+    assert sent_request(sent) == sent  # adapters may normalize a request again
+
+
+def test_flask_adapter_hands_the_app_repeated_origin_lines_combined() -> None:
+    """Under WSGI an app sees one combined Origin, which is not one origin: no grant, even
+    though each line alone names an allowed origin."""
+    lines = [["Origin", A], ["Origin", B]]
+    case = make_case(
+        config={"extension": {"origins": [A, B]}},
+        request={"method": "GET", "path": "/items", "headers": lines},
+        expect={"status": 200, "absent": [ACAO]},
+    )
+    assert judge(case, ADAPTER.run(case)) == []
+    alone = make_case(config={"extension": {"origins": [A, B]}}, request=get(B))
+    assert header_values(ADAPTER.run(alone), ACAO) == [B]

@@ -108,7 +108,7 @@ from adapters import (
     is_core,
 )
 from adapters.neutral import neutral_case
-from cors_spec import Case, Observed
+from cors_spec import Case, Observed, sent_request
 
 #: Flask-CORS's default ``methods``, which the case means when it sets none.
 FLASK_CORS_METHODS = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
@@ -301,7 +301,7 @@ def _behave(behaviour: Mapping[str, Any]) -> HttpResponse:
 
 def _send(request: Mapping[str, Any]) -> Observed:
     environ = {}
-    for name, value in request["headers"].items():
+    for name, value in sent_request(request)["headers"].items():
         key = name.upper().replace("-", "_")
         environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key] = value
     records = LogCapture("corsheaders")

@@ -14,7 +14,7 @@ from flask.views import MethodView, View
 
 import flask_cors
 from adapters import LogCapture
-from cors_spec import Case, Observed, decode_options, decode_value
+from cors_spec import Case, Observed, decode_options, decode_value, sent_request
 
 DEFAULT_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 #: A route's (or config's) `decorator` written as this word: ``@cross_origin`` without
@@ -99,7 +99,7 @@ def _send(app: Flask, request: Mapping[str, Any]) -> Observed:
             response = app.test_client().open(
                 request["path"],
                 method=request["method"],
-                environ_overrides=_environ(request.get("headers") or {}),
+                environ_overrides=_environ(sent_request(request)["headers"]),
             )
     except Exception as error:  # a crash is an outcome to report, not a runner error
         return Observed(request_error=error, logs=records.messages)

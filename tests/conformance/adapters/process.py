@@ -17,7 +17,7 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 from adapters import Difference, SkipCase, is_core
 from adapters.neutral import neutral_case
-from cors_spec import Case, Observed
+from cors_spec import Case, Observed, sent_request
 
 #: Seconds a program may take to start serving, and to answer one request.
 START_TIMEOUT = 20.0
@@ -64,7 +64,7 @@ class ProcessAdapter:
         # The neutral case, and whether it comes from the spec's neutral core (whose
         # policies a program may express differently, e.g. a route answering OPTIONS).
         config = {**neutral_case(case), "core": is_core(case)}
-        for name, value in (case.request.get("headers") or {}).items():
+        for name, value in sent_request(case.request)["header_lines"]:
             if "\r\n" in value:
                 raise SkipCase(
                     f"{name} holds CR LF, which ends a header line in HTTP/1.1: over a real "
@@ -100,7 +100,7 @@ def send(base_url: str, request: Mapping[str, Any]) -> Observed:
     host, _, port = base_url[len("http://") :].rstrip("/").partition(":")
     method = request["method"]
     lines = [f"{method} {request['path']} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in (request.get("headers") or {}).items()]
+    lines += [f"{name}: {value}" for name, value in sent_request(request)["header_lines"]]
     payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     with socket.create_connection((host, int(port)), timeout=REQUEST_TIMEOUT) as sock:
         started = time.perf_counter()

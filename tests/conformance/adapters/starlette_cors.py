@@ -100,7 +100,7 @@ from adapters import (
     is_core,
 )
 from adapters.neutral import neutral_case
-from cors_spec import Case, Observed
+from cors_spec import Case, Observed, sent_request
 
 #: Flask-CORS's default ``methods``, which the case means when it sets none.
 FLASK_CORS_METHODS = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
@@ -305,7 +305,7 @@ def _send(app: Starlette, request: Mapping[str, Any]) -> Observed:
             response = client.request(
                 request["method"],
                 request["path"],
-                headers=dict(request["headers"]),
+                headers=sent_request(request)["header_lines"],
                 # The test client follows redirects by default; the answer to this one
                 # request is what the case judges (a browser follows a redirect itself).
                 follow_redirects=False,

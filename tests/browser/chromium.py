@@ -80,7 +80,9 @@ class ChromiumSession:
             http_pages = RunningServer(page_app)
             self._servers.append(http_pages)
             self.api_base = f"https://{API_HOST}:{api_server.port}"
-            self.rules = host_resolver_rules(origins, tls_pages.port, http_pages.port)
+            self.rules = host_resolver_rules(
+                origins, tls_pages.port, http_pages.port, api_server.port
+            )
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
                 executable_path=CHROMIUM,

@@ -18,6 +18,9 @@ from fetch_terms import normalize_method
 
 #: The API's host name; the page servers answer every other mapped host.
 API_HOST = "api.test"
+#: Another origin served by the API server: a core case's redirect leaves the API's origin
+#: by naming it in Location (https://other.test/...), as spec/core/README.md says.
+OTHER_API_HOST = "other.test"
 #: Where the page hosting a sandboxed iframe (Origin "null") is loaded from.
 NULL_HOST_ORIGIN = "https://sandbox.test"
 #: The query parameter that tells one case run's requests from every other's.
@@ -192,10 +195,13 @@ def page_origins(cases: Iterable[BrowserCase]) -> List[str]:
     return found
 
 
-def host_resolver_rules(origins: Iterable[str], tls_port: int, http_port: int) -> str:
-    """Chromium's --host-resolver-rules: the API host to 127.0.0.1 (its port kept), every
-    port the page origins use to the page server of their scheme, nothing else resolves.
-    A port used by both schemes cannot be mapped (the rules do not see schemes)."""
+def host_resolver_rules(
+    origins: Iterable[str], tls_port: int, http_port: int, api_port: int
+) -> str:
+    """Chromium's --host-resolver-rules: the API host to 127.0.0.1 (its port kept), the
+    other API host to the API server, every port the page origins use to the page server
+    of their scheme, nothing else resolves. A port used by both schemes cannot be mapped
+    (the rules do not see schemes)."""
     schemes: Dict[int, str] = {}
     for text in [NULL_HOST_ORIGIN, *origins]:
         origin = parse_origin(text)
@@ -207,7 +213,7 @@ def host_resolver_rules(origins: Iterable[str], tls_port: int, http_port: int) -
                 f"port {origin.port} is used by both {known} and {origin.scheme} origins: "
                 "one port can be mapped to one page server only"
             )
-    rules = [f"MAP {API_HOST} 127.0.0.1"]
+    rules = [f"MAP {API_HOST} 127.0.0.1", f"MAP {OTHER_API_HOST} 127.0.0.1:{api_port}"]
     for port in sorted(schemes):
         target = tls_port if schemes[port] == "https" else http_port
         rules.append(f"MAP *:{port} 127.0.0.1:{target}")

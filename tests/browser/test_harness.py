@@ -89,8 +89,9 @@ def test_rules_map_the_api_then_each_port_to_its_schemes_server_then_nothing_els
         "null",
         "https://b.example",
     ]
-    assert host_resolver_rules(origins, tls_port=4443, http_port=8000) == (
+    assert host_resolver_rules(origins, tls_port=4443, http_port=8000, api_port=9443) == (
         "MAP api.test 127.0.0.1, "
+        "MAP other.test 127.0.0.1:9443, "
         "MAP *:80 127.0.0.1:8000, "
         "MAP *:443 127.0.0.1:4443, "
         "MAP *:3000 127.0.0.1:8000, "
@@ -100,8 +101,8 @@ def test_rules_map_the_api_then_each_port_to_its_schemes_server_then_nothing_els
 
 
 def test_rules_always_map_443_for_the_sandboxed_frames_host_page() -> None:
-    assert host_resolver_rules(["null"], tls_port=1, http_port=2) == (
-        "MAP api.test 127.0.0.1, MAP *:443 127.0.0.1:1, MAP * ~NOTFOUND"
+    assert host_resolver_rules(["null"], tls_port=1, http_port=2, api_port=3) == (
+        "MAP api.test 127.0.0.1, MAP other.test 127.0.0.1:3, MAP *:443 127.0.0.1:1, MAP * ~NOTFOUND"
     )
 
 
@@ -120,7 +121,7 @@ def test_page_origins_leave_out_what_no_page_can_have() -> None:
 def test_rules_refuse_one_port_for_both_schemes() -> None:
     with pytest.raises(ValueError, match="port 8080"):
         host_resolver_rules(
-            ["http://localhost:8080", "https://a.example:8080"], tls_port=1, http_port=2
+            ["http://localhost:8080", "https://a.example:8080"], tls_port=1, http_port=2, api_port=3
         )
 
 

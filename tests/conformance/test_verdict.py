@@ -900,12 +900,94 @@ def test_a_failing_fetch_reports_no_response() -> None:
     assert verdict.reaches_server
 
 
-def test_a_redirect_to_another_origin_is_refused_rather_than_misjudged() -> None:
-    """Fetch, HTTP-redirect fetch: a cross-origin redirect taints the origin (Origin: null on
-    the next request); the model only follows redirects on the API server, so it says so."""
+OTHER = "https://other.example"
+NULL_ACAO = ("Access-Control-Allow-Origin", "null")
 
-    def send(request: Request) -> Response:
-        return Response(302, (ACAO, ("Location", "https://elsewhere.example/x")))
 
-    with pytest.raises(ValueError, match="another origin"):
-        play(Fetch(origin=ORIGIN, path="/a"), send)
+def leaving(location: str, final: Headers, status: int = 307) -> Server:
+    """An API whose /a answers a redirect (passing the CORS check) to ``location``, and
+    whose other paths answer with ``final``."""
+
+    def answer(request: Request) -> Optional[Response]:
+        if request.path == "/a" and request.preflight:
+            grants = (("Access-Control-Allow-Headers", "Authorization"),)
+            return Response(204, (ACAO, ACAC, *grants))
+        if request.path == "/a":
+            return Response(status, (ACAO, ACAC, ("Location", location)))
+        return Response(200 if not request.preflight else 204, final)
+
+    return Server(answer=answer)
+
+
+def test_a_redirect_to_another_origin_sends_origin_null_and_drops_authorization() -> None:
+    """Serializing a request origin: once the URL list leaves the API's origin, the
+    redirect-taint is not "same-origin" and Origin is "null"; HTTP-redirect fetch deletes
+    the CORS non-wildcard request-header names (Authorization) when the origin changes."""
+    server = leaving(f"{OTHER}/b", (NULL_ACAO, ACAC))
+    fetch = Fetch(ORIGIN, path="/a", credentials="include", headers=(("Authorization", "t"),))
+    verdict = play(fetch, server)
+    assert verdict.outcome == "resolves", verdict.failures
+    assert [(r.method, r.path) for r in server.requests if r.preflight] == [("OPTIONS", "/a")]
+    first, *rest = [r for r in server.requests if not r.preflight]
+    assert (first.path, header(first, "Origin"), header(first, "Authorization")) == (
+        "/a",
+        ORIGIN,
+        "t",
+    )
+    assert [(r.path, header(r, "Origin"), header(r, "Authorization")) for r in rest] == [
+        ("/b", "null", None)
+    ]
+
+
+def test_after_a_cross_origin_redirect_the_cors_check_wants_null() -> None:
+    """The CORS check compares ACAO with the serialized request origin, "null" by now: the
+    page's own origin there fails, and with credentials '*' fails too."""
+    for final, include in [((ACAO, ACAC), True), ((("Access-Control-Allow-Origin", "*"),), True)]:
+        credentials = "include" if include else "same-origin"
+        verdict = play(
+            Fetch(ORIGIN, path="/a", credentials=credentials), leaving(f"{OTHER}/b", final)
+        )
+        assert verdict.outcome == "fails"
+        assert "'null'" in verdict.failures[0]
+    star = play(
+        Fetch(ORIGIN, path="/a"), leaving(f"{OTHER}/b", (("Access-Control-Allow-Origin", "*"),))
+    )
+    assert star.outcome == "resolves"
+
+
+def test_a_preflighted_request_redirected_to_another_origin_preflights_as_null() -> None:
+    """A 307 keeps the method; at the new URL main fetch runs again, and the preflight
+    carries Origin "null" (its key in the CORS-preflight cache too)."""
+    final = (NULL_ACAO, ("Access-Control-Allow-Methods", "PUT"))
+    server = leaving(f"{OTHER}/b", final)
+    original = server.answer
+
+    def answer(request: Request) -> Optional[Response]:
+        if request.preflight and request.path == "/a":
+            return Response(204, (ACAO, ("Access-Control-Allow-Methods", "PUT")))
+        return original(request) if original else None
+
+    server.answer = answer
+    verdict = play(Fetch(ORIGIN, path="/a", method="PUT"), server)
+    assert verdict.outcome == "resolves", verdict.failures
+    assert [(r.method, r.path, header(r, "Origin")) for r in server.requests] == [
+        ("OPTIONS", "/a", ORIGIN),
+        ("PUT", "/a", ORIGIN),
+        ("OPTIONS", "/b", "null"),
+        ("PUT", "/b", "null"),
+    ]
+
+
+def test_a_redirect_on_the_api_origin_keeps_the_page_origin() -> None:
+    """Same origin as before (a relative Location, or the API's URL written out with its
+    default port): the redirect-taint stays "same-origin"."""
+    for location in ("/b", "https://api.test:443/b"):
+        server = leaving(location, (ACAO,))
+        assert play(Fetch(ORIGIN, path="/a"), server).outcome == "resolves"
+        assert [header(r, "Origin") for r in server.requests] == [ORIGIN, ORIGIN]
+
+
+def test_a_redirect_to_the_pages_own_origin_is_refused_rather_than_misjudged() -> None:
+    """Back at the page's origin the request would be same-origin again; not modelled."""
+    with pytest.raises(ValueError, match="page's own origin"):
+        play(Fetch(origin=ORIGIN, path="/a"), leaving(f"{ORIGIN}/b", (ACAO,)))

@@ -4,10 +4,11 @@ implementation-neutral half of the conformance runner."""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -167,11 +168,67 @@ def allow_list(origins: Sequence[str]) -> Callable[[str], bool]:
     return allow_listed
 
 
+class _AllowListObject:
+    """A callable object (an instance, so it has no ``__qualname__`` of its own)."""
+
+    def __init__(self, origins: Sequence[str]) -> None:
+        self.allowed = frozenset(origins)
+
+    def __call__(self, origin: str) -> bool:
+        return origin in self.allowed
+
+
+def _in_allow_list(allowed: FrozenSet[str], origin: str) -> bool:
+    return origin in allowed
+
+
+def callable_shape(shape: str, origins: Sequence[str]) -> Callable[..., Any]:
+    """The callable ``{$callable: {shape: ..., allow: [origin, ...]}}`` stands for: the
+    allow-list callable written another way, or a callable a user could wrongly pass."""
+    allowed = frozenset(origins)
+    if shape == "function":
+        return allow_list(origins)
+    if shape == "partial":  # functools.partial has no __qualname__
+        return functools.partial(_in_allow_list, allowed)
+    if shape == "object":
+        return _AllowListObject(origins)
+    if shape == "wrapped-loop":  # a __wrapped__ chain that loops (inspect.unwrap refuses it)
+        function = allow_list(origins)
+        function.__wrapped__ = function  # type: ignore[attr-defined]
+        return function
+    if shape == "raising":
+
+        def raising(origin: str) -> bool:
+            raise RuntimeError("the allow-list store is unreachable")
+
+        return raising
+    if shape == "non-boolean":
+
+        def non_boolean(origin: str) -> Any:
+            return "yes" if origin in allowed else ""
+
+        return non_boolean
+    if shape == "async":
+
+        async def asynchronous(origin: str) -> bool:
+            return origin in allowed
+
+        return asynchronous
+    if shape == "two-arguments":
+
+        def two_arguments(origin: str, request: Any) -> bool:
+            return origin in allowed
+
+        return two_arguments
+    raise ValueError(f"unknown $callable shape {shape!r}")
+
+
 def decode_value(value: Any) -> Any:
     """Turn a spec option value into the Python value an adapter passes on: plain YAML
     stays as it is; ``{$regex: ...}``, ``{$timedelta: ...}``, ``{$set: ...}``,
-    ``{$tuple: ...}`` and ``{$pairs: ...}`` become the Python types they name, and
-    ``{$callable: [origin, ...]}`` an allow-list callable (``allow_list``)."""
+    ``{$tuple: ...}`` and ``{$pairs: ...}`` become the Python types they name,
+    ``{$callable: [origin, ...]}`` an allow-list callable (``allow_list``) and
+    ``{$callable: {shape, allow}}`` one of the shapes of ``callable_shape``."""
     if isinstance(value, list):
         return [decode_value(item) for item in value]
     if isinstance(value, dict):
@@ -188,6 +245,8 @@ def decode_value(value: Any) -> Any:
             if key == "$pairs":
                 return {decode_value(k): decode_value(v) for k, v in inner}
             if key == "$callable":
+                if isinstance(inner, Mapping):
+                    return callable_shape(inner["shape"], inner.get("allow", ()))
                 return allow_list(inner)
         return {key: decode_value(item) for key, item in value.items()}
     return value

@@ -452,18 +452,17 @@ def resolve(layers: Iterable[Layer]) -> Tuple[Dict[str, Any], Dict[str, str]]:
     return values, sources
 
 
-_DEFAULTS: Dict[str, Any] = {}
-
-
 def _parsed_defaults() -> Dict[str, Any]:
-    if not _DEFAULTS:
-        for name in OPTION_NAMES:
-            raw = DEFAULT_OPTIONS[name]
-            where = f"default {name}"
-            _DEFAULTS[name] = (
-                parse_resources(raw, where) if name == "resources" else _PARSERS[name](raw, where)
-            )
-    return _DEFAULTS
+    # Parsed afresh for each compile: compiling happens at setup and when the config
+    # changes, never per request, so a cache would save nothing measurable.
+    parsed: Dict[str, Any] = {}
+    for name in OPTION_NAMES:
+        raw = DEFAULT_OPTIONS[name]
+        where = f"default {name}"
+        parsed[name] = (
+            parse_resources(raw, where) if name == "resources" else _PARSERS[name](raw, where)
+        )
+    return parsed
 
 
 Warn = Callable[[str], None]

@@ -214,6 +214,19 @@ def callable_shape(shape: str, origins: Sequence[str]) -> Callable[..., Any]:
             return origin in allowed
 
         return asynchronous
+    if shape == "async-generator":
+
+        async def asynchronous_generator(origin: str) -> Any:
+            yield origin in allowed
+
+        return asynchronous_generator
+    if shape == "async-wrapped-loop":  # async, behind a __wrapped__ chain that loops
+
+        async def wrapped_asynchronous(origin: str) -> bool:
+            return origin in allowed
+
+        wrapped_asynchronous.__wrapped__ = wrapped_asynchronous  # type: ignore[attr-defined]
+        return wrapped_asynchronous
     if shape == "two-arguments":
 
         def two_arguments(origin: str, request: Any) -> bool:

@@ -488,3 +488,53 @@ def test_flask_adapter_hands_the_app_repeated_origin_lines_combined() -> None:
     assert judge(case, ADAPTER.run(case)) == []
     alone = make_case(config={"extension": {"origins": [A, B]}}, request=get(B))
     assert header_values(ADAPTER.run(alone), ACAO) == [B]
+
+
+# --- route shapes and decorator forms the mutation cases needed ---------------------------
+
+
+def test_schema_takes_the_route_shapes_only_where_they_mean_something() -> None:
+    route_schema = {**SCHEMA["$defs"]["route"], "$defs": SCHEMA["$defs"]}
+    valid = jsonschema.Draft202012Validator(route_schema).is_valid
+    assert valid({"path": "/a", "required_methods": ["PUT"], "view_name": "items"})
+    assert valid({"path": "/a", "style": "method-view", "class_methods": True})
+    assert valid({"path": "/a", "style": "method-view", "options_view": {"status": 204}})
+    assert valid({"path": "/a", "view": {"echo": True}})
+    assert not valid({"path": "/a", "class_methods": True})  # no class to set it on
+    assert not valid({"path": "/a", "style": "view", "options_view": {}})
+    assert not valid({"path": "/a", "view_name": "not a name"})
+    decorator = {**SCHEMA["$defs"]["decorator"], "$defs": SCHEMA["$defs"]}
+    valid = jsonschema.Draft202012Validator(decorator).is_valid
+    assert valid({"$positional": [A]}) and valid({"origins": [A]}) and valid("bare")
+    assert not valid({"$positional": [A], "origins": [A]})
+    assert not valid({"$positional": []})
+
+
+def test_echo_view_reports_what_it_was_called_with() -> None:
+    case = make_case(
+        config={},
+        app={"routes": [{"path": "/items/<item_id>", "view": {"echo": True}}]},
+        request={"method": "GET", "path": "/items/7", "headers": {}},
+        expect={"status": 200, "body": "positional=0;item_id=7"},
+    )
+    assert judge(case, ADAPTER.run(case)) == []
+
+
+@pytest.mark.parametrize(
+    "shape, error",
+    [("async", "async"), ("async-generator", "async"), ("async-wrapped-loop", "async"),
+     ("two-arguments", "one argument")],
+)  # fmt: skip
+def test_callable_shapes_a_user_could_wrongly_pass_fail_setup(shape: str, error: str) -> None:
+    value = decode_value({"$callable": {"shape": shape, "allow": [A]}})
+    case = make_case(
+        config={"extension": {"origins": [value]}},
+        expect={"setup_error": {"type": "TypeError", "mentions": ["origins", error]}},
+    )
+    assert judge(case, ADAPTER.run(case)) == []
+
+
+@pytest.mark.parametrize("shape", ["function", "partial", "object", "wrapped-loop"])
+def test_callable_shapes_that_decide_allow_exactly_their_list(shape: str) -> None:
+    check = decode_value({"$callable": {"shape": shape, "allow": [A]}})
+    assert (check(A), check(B)) == (True, False)

@@ -198,6 +198,11 @@ def _decorator(spec: Any, options: Optional[Dict[str, Any]] = None) -> Optional[
         return None
     if spec == BARE:
         return flask_cors.cross_origin
+    if isinstance(spec, Mapping) and "$positional" in spec:
+        positional: Callable[..., Any] = flask_cors.cross_origin(
+            *(decode_value(value) for value in spec["$positional"])
+        )
+        return positional
     keywords = decode_options(spec) if options is None else options
     decorator: Callable[..., Any] = flask_cors.cross_origin(**keywords)
     return decorator
@@ -212,9 +217,16 @@ def _add_route(
     view: Callable[..., Any]
     if style == "function":
         view = _view(behaviour, bool(route.get("async")))
+        if "required_methods" in route:  # as another decorator may have set it
+            view.required_methods = set(route["required_methods"])  # type: ignore[attr-defined]
+        if "view_name" in route:
+            view.__name__ = route["view_name"]
         wrap = _decorator(route.get("decorator"), decorator_options)
         if wrap is not None:
             view = wrap(view)
+        if "view_name" in route:  # Flask names the endpoint after the view function
+            target.add_url_rule(route["path"], view_func=view, methods=methods)
+            return
     else:
         endpoint = f"view_{next(_counter)}"
         view = _class_view(style, route, methods).as_view(endpoint)
@@ -244,6 +256,19 @@ def _class_view(style: str, route: Mapping[str, Any], methods: List[str]) -> Any
         if wrap is not None:
             method = wrap(method)
         namespace[name] = method
+    if style == "method-view":
+        if "dispatch_request" in per_method:  # MethodView's own dispatch, decorated
+
+            def dispatch_request(self: MethodView, *args: Any, **kwargs: Any) -> Any:
+                return MethodView.dispatch_request(self, *args, **kwargs)
+
+            wrap = _decorator(per_method["dispatch_request"])
+            assert wrap is not None
+            namespace["dispatch_request"] = wrap(dispatch_request)
+        if route.get("class_methods"):  # the class lists its methods itself
+            namespace["methods"] = list(methods)
+        if "options_view" in route:  # the class answers OPTIONS with a method of its own
+            namespace["options"] = _view(route["options_view"])
     wrap = _decorator(route.get("decorator"))
     if wrap is not None:
         namespace["decorators"] = [wrap]
@@ -255,7 +280,10 @@ def _view(behaviour: Mapping[str, Any], is_async: bool = False) -> Callable[...,
     """A view function (or, taking ``self`` positionally, a class-based view's method)
     behaving as the case's ``view`` says."""
 
-    def respond() -> Any:
+    def respond(positional: Tuple[Any, ...] = (), variables: Mapping[str, Any] = {}) -> Any:
+        if behaviour.get("echo"):  # what the view was called with, for the case to check
+            named = "".join(f";{name}={value}" for name, value in sorted(variables.items()))
+            return f"positional={len(positional)}{named}", behaviour.get("status", 200)
         if "abort" in behaviour:
             abort(behaviour["abort"])
         if behaviour.get("raise"):
@@ -268,13 +296,13 @@ def _view(behaviour: Mapping[str, Any], is_async: bool = False) -> Callable[...,
 
     if is_async:
 
-        async def async_view(*_self: Any, **_: Any) -> Any:
-            return respond()
+        async def async_view(*positional: Any, **variables: Any) -> Any:
+            return respond(positional, variables)
 
         return async_view
 
-    def view(*_self: Any, **_: Any) -> Any:
-        return respond()
+    def view(*positional: Any, **variables: Any) -> Any:
+        return respond(positional, variables)
 
     return view
 

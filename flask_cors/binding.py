@@ -30,7 +30,7 @@ LOG = logging.getLogger("flask_cors")
 #: WSGI environ key set once a request's CORS answer is decided, so that the decorator,
 #: a blueprint's extension and the app's extension never add headers twice.
 HANDLED_KEY = "flask_cors.handled"
-#: WSGI environ key set when Flask turns an exception into the response.
+#: WSGI environ key set when Flask turns an unhandled exception into the response.
 FROM_EXCEPTION_KEY = "flask_cors.from_exception"
 #: WSGI environ key holding a list while ``flask cors explain`` replays a request: each
 #: CORS step taken for it is appended, so the explanation is the runtime's own account.
@@ -294,9 +294,10 @@ def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
     Sources are listed in ``app.extensions["cors"]["sources"]``. An app-wide source
     answers from ``app.process_response``, after every ``after_request`` function
     (blueprints' CORS and the decorator included), the most recently added first. Flask
-    is also made to record, per request, that a response comes from an exception
-    handler (abort(), routing errors, unhandled errors), which ``intercept_exceptions``
-    governs.
+    is also made to record, per request, that the response answers an unhandled
+    exception (a 500, from Flask or the app's handler for it): the only responses
+    ``intercept_exceptions=False`` leaves alone. ``abort()``, routing errors and what
+    the app's other error handlers return are answered like any response.
     """
     state = cors_state(app)
     state["sources"].append(source)
@@ -305,8 +306,7 @@ def register(app: Flask, source: PolicySource, app_wide: bool) -> None:
     if state.get("hooked"):
         return
     state["hooked"] = True
-    for name in ("handle_user_exception", "handle_exception"):
-        setattr(app, name, _marking(getattr(app, name)))
+    app.handle_exception = _marking(app.handle_exception)  # type: ignore[method-assign]
     app.process_response = _answering(app, app.process_response, state["app_wide"])  # type: ignore[method-assign]
 
 
@@ -348,7 +348,7 @@ def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -
 
 def _marking(handler: Any) -> Any:
     def handle(error: BaseException) -> Any:
-        # Flask calls both handlers only while a request is being answered.
+        # Flask calls it only while a request is being answered.
         request.environ[FROM_EXCEPTION_KEY] = True
         return handler(error)
 

@@ -1,4 +1,5 @@
-"""Public constants: CORS header names, the default method list and option defaults."""
+"""Public constants (CORS header names, the default methods, option defaults) and the
+setup error."""
 
 from __future__ import annotations
 
@@ -58,6 +59,16 @@ DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType(
     }
 )
 
+
+class ConfigError(ValueError, TypeError):
+    """An invalid CORS option, raised at setup; its message names the option.
+
+    It is a ``ValueError``, which Flask-CORS raises for a bad ``resources`` value or
+    regex, so code that catches that keeps working; and a ``TypeError``, which earlier
+    releases of this package raised for a value of the wrong type.
+    """
+
+
 __all__ = [
     "ACL_ALLOW_HEADERS",
     "ACL_CREDENTIALS",
@@ -71,6 +82,7 @@ __all__ = [
     "ACL_RESPONSE_PRIVATE_NETWORK",
     "ALL_METHODS",
     "CONFIG_OPTIONS",
+    "ConfigError",
     "DEFAULT_OPTIONS",
     "OPTION_NAMES",
 ]

@@ -10,7 +10,7 @@ from flask import Response, after_this_request, current_app, request
 from flask.views import MethodView, View
 
 from .binding import HANDLED_KEY, STUB_VIEW_KEY, PolicySource, apply_policy
-from .core import ACL_REQUEST_METHOD
+from .core import ACL_REQUEST_METHOD, ConfigError
 from .options import DECORATOR_LAYER, parse_options
 
 #: The methods a MethodView dispatches to a method of the same name (lower-cased).
@@ -44,9 +44,9 @@ def cross_origin(*args: Any, **kwargs: Any) -> Any:
     if args:
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return cross_origin()(args[0])
-        raise TypeError(f"cross_origin() takes options as keywords only, got {args!r}")
+        raise ConfigError(f"cross_origin() takes options as keywords only, got {args!r}")
     if "resources" in kwargs:
-        raise TypeError(
+        raise ConfigError(
             "cross_origin: 'resources' only applies to CORS(); the decorator covers its own view"
         )
     options = parse_options(kwargs, "cross_origin()", allow_resources=False)

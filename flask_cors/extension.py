@@ -9,6 +9,7 @@ from flask.blueprints import BlueprintSetupState
 
 from .binding import PolicySource, answer, register
 from .cli import add_to
+from .core import ConfigError
 from .options import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
 
 
@@ -23,7 +24,7 @@ class CORS:
 
     Each option is taken, per resource, from the first of: the resource's dict,
     ``init_app`` keywords, constructor keywords, ``app.config["CORS_<NAME>"]``, the
-    default. Invalid options raise ``TypeError`` or ``ValueError`` naming the option.
+    default. An invalid option raises :class:`~flask_cors.core.ConfigError` naming it.
     """
 
     def __init__(self, app: Optional[Union[Flask, Blueprint]] = None, **kwargs: Any) -> None:
@@ -52,7 +53,7 @@ class CORS:
             register(app, source, app_wide=True)
             add_to(app)
         else:
-            raise TypeError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
+            raise ConfigError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
 
 
 def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -> None:

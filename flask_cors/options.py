@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Pattern, Tuple
 
-from .core import ACL_ORIGIN, CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES
+from .core import ACL_ORIGIN, CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES, ConfigError
 from .patterns import (
     WILDCARDS,
     NameMatcher,
@@ -78,14 +78,14 @@ def _items(
     elif allow_callables and callable(value):
         raw = [value]
     else:
-        raise TypeError(f"{where} must be {kinds}, got {_describe(value)}")
+        raise ConfigError(f"{where} must be {kinds}, got {_describe(value)}")
     items: List[Any] = []
     for item in raw:
         if isinstance(item, re.Pattern):
             if not allow_patterns:
-                raise TypeError(f"{where} must be {kinds}, got the regex {item.pattern!r}")
+                raise ConfigError(f"{where} must be {kinds}, got the regex {item.pattern!r}")
             if not isinstance(item.pattern, str):
-                raise TypeError(f"{where}: regex {item.pattern!r} must be a str pattern")
+                raise ConfigError(f"{where}: regex {item.pattern!r} must be a str pattern")
             items.append(item)
         elif isinstance(item, str):
             if (allow_patterns and looks_like_regex(item)) or "," not in item:
@@ -95,7 +95,7 @@ def _items(
         elif allow_callables and callable(item):
             items.append(item)
         else:
-            raise TypeError(f"{where} must be {kinds}, got the item {_describe(item)}")
+            raise ConfigError(f"{where} must be {kinds}, got the item {_describe(item)}")
     if isinstance(value, (set, frozenset)):
         items.sort(key=_sort_key)
     return items
@@ -115,7 +115,7 @@ def _compile(pattern: str, where: str, flags: int) -> Pattern[str]:
     try:
         return re.compile(pattern, flags)
     except re.error as error:
-        raise ValueError(
+        raise ConfigError(
             f"{where}: {pattern!r} is not a valid regular expression ({error})"
         ) from None
 
@@ -132,7 +132,7 @@ def parse_bool(value: Any, where: str) -> bool:
             return True
         if spelled in _FALSE_SPELLINGS:
             return False
-    raise TypeError(
+    raise ConfigError(
         f"{where} must be True or False (or one of 'true', 'false', '1', '0'), "
         f"got {_describe(value)}"
     )
@@ -185,7 +185,7 @@ def _check_origin(item: str, where: str) -> Optional[str]:
             "(sandboxed iframes, file: and data: URLs)"
         )
     if not is_serialized_origin(item) or _has_default_port(item):
-        raise ValueError(
+        raise ConfigError(
             f"{where}: {item!r} can never match an Origin header. {_origin_hint(item)}"
         )
     return None
@@ -216,7 +216,7 @@ def _check_origin_regex(item: str, where: str) -> Optional[str]:
 
 def _check_header_name(item: str, where: str) -> Optional[str]:
     if not is_token(item):
-        raise ValueError(f"{where}: {item!r} is not a valid header name")
+        raise ConfigError(f"{where}: {item!r} is not a valid header name")
     return None
 
 
@@ -259,7 +259,7 @@ def parse_expose_headers(value: Any, where: str) -> Optional[Tuple[str, ...]]:
     names: Dict[str, str] = {}
     for item in _items(value, where, allow_patterns=False):
         if not is_token(item):
-            raise ValueError(f"{where}: {item!r} is not a valid header name")
+            raise ConfigError(f"{where}: {item!r} is not a valid header name")
         names.setdefault(item.lower(), item)
     return tuple(sorted(names.values()))
 
@@ -269,7 +269,7 @@ def parse_methods(value: Any, where: str) -> Tuple[str, ...]:
     methods: List[str] = []
     for item in _items(value, where, allow_patterns=False):
         if not is_token(item):
-            raise ValueError(
+            raise ConfigError(
                 f"{where}: {item!r} is not an HTTP method (methods are tokens such as 'GET')"
             )
         method = item.upper()
@@ -283,24 +283,24 @@ def parse_max_age(value: Any, where: str) -> Optional[int]:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise TypeError(f"{where} must be a number of seconds, got {value!r}")
+        raise ConfigError(f"{where} must be a number of seconds, got {value!r}")
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
         if seconds < 0:
-            raise ValueError(f"{where} must not be negative, got {value!r}")
+            raise ConfigError(f"{where} must not be negative, got {value!r}")
         result = int(seconds)
     elif isinstance(value, int):
         result = value
     elif isinstance(value, str) and value.strip(_BLANKS).isdigit() and value.isascii():
         result = int(value.strip(_BLANKS))
     else:
-        raise TypeError(
+        raise ConfigError(
             f"{where} must be an int, a string of digits or a timedelta, got {_describe(value)}"
         )
     if result < 0:
-        raise ValueError(f"{where} must not be negative, got {value!r}")
+        raise ConfigError(f"{where} must not be negative, got {value!r}")
     if result > MAX_MAX_AGE:
-        raise ValueError(f"{where} must be at most {MAX_MAX_AGE} seconds, got {value!r}")
+        raise ConfigError(f"{where} must be at most {MAX_MAX_AGE} seconds, got {value!r}")
     return result
 
 
@@ -342,10 +342,10 @@ def parse_path_pattern(value: Any, where: str) -> PathPattern:
     """A resource key: a literal path, a regex string, ``*`` or a compiled regex."""
     if isinstance(value, re.Pattern):
         if not isinstance(value.pattern, str):
-            raise TypeError(f"{where}: regex {value.pattern!r} must be a str pattern")
+            raise ConfigError(f"{where}: regex {value.pattern!r} must be a str pattern")
         return PathPattern(value.pattern, None, value)
     if not isinstance(value, str):
-        raise TypeError(
+        raise ConfigError(
             f"{where}: a resource pattern must be a string or a compiled regex, "
             f"got {_describe(value)}"
         )
@@ -354,7 +354,7 @@ def parse_path_pattern(value: Any, where: str) -> PathPattern:
     if looks_like_regex(value):
         return PathPattern(value, None, _compile(value, where, 0))
     if not value.startswith("/"):
-        raise ValueError(
+        raise ConfigError(
             f"{where}: the literal path {value!r} never matches; request paths start with '/'"
         )
     return PathPattern(value, value, None)
@@ -370,7 +370,9 @@ def parse_resources(value: Any, where: str) -> Tuple[ResourceRule, ...]:
             if options is None:
                 options = {}
             if not isinstance(options, Mapping):
-                raise TypeError(f"{key_where} must be a dict of options, got {_describe(options)}")
+                raise ConfigError(
+                    f"{key_where} must be a dict of options, got {_describe(options)}"
+                )
             parsed = parse_options(options, key_where, allow_resources=False)
             rules.append(ResourceRule(pattern, parsed))
     elif isinstance(value, (str, re.Pattern)):
@@ -379,7 +381,7 @@ def parse_resources(value: Any, where: str) -> Tuple[ResourceRule, ...]:
         for item in value:
             rules.append(ResourceRule(parse_path_pattern(item, where), {}))
     else:
-        raise TypeError(
+        raise ConfigError(
             f"{where} must be a dict, a list, a string or a compiled regex, got {_describe(value)}"
         )
     rules.sort(key=lambda rule: rule.pattern.specificity)
@@ -401,10 +403,10 @@ def parse_options(
         if parser is None:
             known = [n for n in OPTION_NAMES if allow_resources or n != "resources"]
             if name == "resources":
-                raise TypeError(
+                raise ConfigError(
                     f"{where}: 'resources' cannot be nested inside a resource's options"
                 )
-            raise TypeError(f"{where}: unknown option {name!r}{_suggest(name, known)}")
+            raise ConfigError(f"{where}: unknown option {name!r}{_suggest(name, known)}")
         parsed[name] = parser(value, f"{where} {name}")
     return parsed
 
@@ -503,7 +505,7 @@ def build_policy(
     send_wildcard: bool = values["send_wildcard"]
     expose: Optional[Tuple[str, ...]] = values["expose_headers"]
     if origins.checks and not values["vary_header"] and settled("origins", "vary_header"):
-        raise ValueError(
+        raise ConfigError(
             f"{where}: vary_header cannot be False with a callable in origins: the answer "
             "depends on the Origin, and a cache that is not told so would give one site's "
             "answer to another"
@@ -511,7 +513,7 @@ def build_policy(
     conflict = ("origins", "supports_credentials", "send_wildcard")
     any_origin = _allows_any_origin(origins)
     if any_origin and credentials and send_wildcard and settled(*conflict):
-        raise ValueError(
+        raise ConfigError(
             f"{where}: supports_credentials cannot be combined with send_wildcard and "
             f"origins {any_origin}: browsers refuse '*' in {ACL_ORIGIN} when credentials "
             "are included; list the trusted origins instead"

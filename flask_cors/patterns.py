@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any, Callable, Optional, Pattern, Tuple
 
+from .core import ConfigError
 from .regex import RegexSet
 
 LOG = logging.getLogger("flask_cors")
@@ -107,7 +108,7 @@ class OriginCheck:
         except ValueError:  # a __wrapped__ chain that loops
             unwrapped = function
         if inspect.iscoroutinefunction(unwrapped) or inspect.isasyncgenfunction(unwrapped):
-            raise TypeError(
+            raise ConfigError(
                 f"{where}: {self.name} is an async function; a callable in origins is "
                 "called for each request and must return True or False"
             )
@@ -118,7 +119,7 @@ class OriginCheck:
         try:
             signature.bind("https://origin.example")
         except TypeError:
-            raise TypeError(
+            raise ConfigError(
                 f"{where}: {self.name} must accept one argument, the request's Origin "
                 f"(its signature is {signature})"
             ) from None

@@ -398,7 +398,9 @@ def _judge_setup_error(wanted: Mapping[str, Any], error: Optional[BaseException]
     if error is None:
         return [f"setup succeeded, expected a {wanted['type']} at setup"]
     problems = []
-    if wanted["type"] != "any" and type(error).__name__ != wanted["type"]:
+    # An instance of the class named, as `except ValueError:` around setup would catch it.
+    raised = {cls.__name__ for cls in type(error).__mro__}
+    if wanted["type"] != "any" and wanted["type"] not in raised:
         problems.append(f"setup raised {type(error).__name__}: {error}; expected {wanted['type']}")
     for word in wanted.get("mentions", []):
         if word not in str(error):

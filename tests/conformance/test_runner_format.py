@@ -538,3 +538,36 @@ def test_callable_shapes_a_user_could_wrongly_pass_fail_setup(shape: str, error:
 def test_callable_shapes_that_decide_allow_exactly_their_list(shape: str) -> None:
     check = decode_value({"$callable": {"shape": shape, "allow": [A]}})
     assert (check(A), check(B)) == (True, False)
+
+
+def test_error_handler_items_give_a_status_or_answer_with_another() -> None:
+    app_schema = {**SCHEMA["$defs"]["app"], "$defs": SCHEMA["$defs"]}
+    valid = jsonschema.Draft202012Validator(app_schema).is_valid
+    assert valid({"error_handlers": [404, {"code": 404, "status": 200}]})
+    assert not valid({"error_handlers": [{"code": 404}]})
+    assert not valid({"error_handlers": [{"code": 200, "status": 200}]})  # not an error
+    for handler, status in ((404, 404), ({"code": 404, "status": 200}, 200)):
+        case = make_case(
+            config={},
+            app={
+                "routes": [{"path": "/items", "view": {"abort": 404}}],
+                "error_handlers": [handler],
+            },
+            request={"method": "GET", "path": "/items", "headers": {}},
+            expect={"status": status, "body": "handled"},
+        )
+        assert judge(case, ADAPTER.run(case)) == []
+
+
+@pytest.mark.parametrize(
+    ("raised", "wanted", "ok"),
+    [(ValueError("x"), "ValueError", True), (TypeError("x"), "ValueError", False),
+     (type("Both", (ValueError, TypeError), {})("x"), "TypeError", True),
+     (type("Both", (ValueError, TypeError), {})("x"), "ValueError", True),
+     (KeyError("x"), "any", True)],
+)  # fmt: skip
+def test_setup_error_type_is_judged_as_an_except_clause_would(
+    raised: BaseException, wanted: str, ok: bool
+) -> None:
+    case = make_case(expect={"setup_error": {"type": wanted}})
+    assert (judge(case, Observed(setup_error=raised)) == []) is ok

@@ -55,10 +55,21 @@ def test_two_acao_headers_block_the_request() -> None:
 
 def test_an_error_outside_intercept_exceptions_is_explained() -> None:
     app = make_app(origins=[ORIGIN], intercept_exceptions=False)
-    result = explain(app, ORIGIN, "/api/missing")
+
+    @app.before_request
+    def broken() -> None:  # views are stubbed while explaining; hooks still run
+        raise RuntimeError("unhandled")
+
+    result = explain(app, ORIGIN, "/api/items")
     assert not result.allowed
-    assert result.exchanges[-1].status == 404
+    assert result.exchanges[-1].status == 500
     assert "intercept_exceptions is off" in reasons_text(result.reasons)
+
+
+def test_a_handled_error_gets_headers_with_intercept_exceptions_off() -> None:
+    result = explain(make_app(origins=[ORIGIN], intercept_exceptions=False), ORIGIN, "/missing")
+    assert result.allowed
+    assert result.exchanges[-1].status == 404
 
 
 def test_an_origin_that_cannot_be_echoed_is_explained() -> None:

@@ -7,15 +7,30 @@ import importlib.resources
 import re
 
 import pytest
+from flask import Flask
 
 import flask_cors
 from flask_cors import core
 
 
-def test_top_level_exports_cors_cross_origin_and_version() -> None:
-    assert set(flask_cors.__all__) == {"CORS", "cross_origin", "__version__"}
+def test_top_level_exports_cors_cross_origin_error_and_version() -> None:
+    assert set(flask_cors.__all__) == {"CORS", "ConfigError", "cross_origin", "__version__"}
     assert callable(flask_cors.CORS)
     assert callable(flask_cors.cross_origin)
+
+
+@pytest.mark.parametrize("caught", [ValueError, TypeError])
+@pytest.mark.parametrize(
+    "options",
+    [{"resources": 5}, {"resources": {"/api/*": "https://a.example"}}, {"max_age": -1}],
+    ids=["resources-type", "resource-options-type", "max-age-value"],
+)
+def test_setup_errors_are_caught_as_value_error_and_type_error(caught, options) -> None:
+    """Flask-CORS raises ValueError for a bad resources value, and callers catch it;
+    earlier releases of this package raised TypeError for wrong types."""
+    with pytest.raises(caught) as raised:
+        flask_cors.CORS(Flask(__name__), **options)
+    assert type(raised.value) is flask_cors.ConfigError
 
 
 def test_version_is_pep440_and_matches_the_installed_distribution() -> None:

@@ -272,6 +272,10 @@ def answer_with_config(config, kind):
     def index():
         return "ok"
 
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("unhandled")
+
     client = app.test_client()
     origin = "https://app.example.com"
     if kind == "preflight":
@@ -279,9 +283,9 @@ def answer_with_config(config, kind):
         return preflight(client, "/", origin, "PUT", "X-Token", **private_network)
     if kind == "no-origin":
         return get(client, "/", None)
-    if kind == "missing":
-        response = get(client, "/missing", origin)
-        assert response.status_code == 404
+    if kind == "unhandled":
+        response = get(client, "/boom", origin)
+        assert response.status_code == 500
         return response
     return get(client, "/some/deep/path" if kind == "deep" else "/", origin)
 
@@ -291,7 +295,7 @@ DEFAULT_ROWS = [
     ("CORS_ALLOW_HEADERS", "preflight", ACAH, "X-Token"),
     ("CORS_ALWAYS_SEND", "no-origin", ACAO, "*"),
     ("CORS_EXPOSE_HEADERS", "get", ACEH, None),
-    ("CORS_INTERCEPT_EXCEPTIONS", "missing", ACAO, "https://app.example.com"),
+    ("CORS_INTERCEPT_EXCEPTIONS", "unhandled", ACAO, "https://app.example.com"),
     ("CORS_MAX_AGE", "preflight", ACMA, None),
     ("CORS_METHODS", "preflight", ACAM, DOCS_ALLOW_METHODS),
     ("CORS_ORIGINS", "get", ACAO, "https://app.example.com"),
@@ -324,7 +328,7 @@ OPTION_ROWS = [
     ({"CORS_ALLOW_HEADERS": ["X-Other"]}, "preflight", ACAH, None),
     ({"CORS_ALWAYS_SEND": False}, "no-origin", ACAO, None),
     ({"CORS_EXPOSE_HEADERS": ["X-Total-Count"]}, "get", ACEH, "X-Total-Count"),
-    ({"CORS_INTERCEPT_EXCEPTIONS": False}, "missing", ACAO, None),
+    ({"CORS_INTERCEPT_EXCEPTIONS": False}, "unhandled", ACAO, None),
     ({"CORS_MAX_AGE": 600}, "preflight", ACMA, "600"),
     ({"CORS_MAX_AGE": "600"}, "preflight", ACMA, "600"),
     ({"CORS_MAX_AGE": timedelta(minutes=10)}, "preflight", ACMA, "600"),
@@ -1221,8 +1225,9 @@ def test_api_summary_resource_list(app_wide):
 
 @pytest.mark.parametrize("intercept", [True, False])
 def test_api_summary_error_handling(intercept):
-    """003 error handling: with intercept_exceptions=True, responses made from exceptions
-    (404, abort()) carry CORS headers; with False they are left alone."""
+    """003 error handling: responses made from handled exceptions (404, abort()) carry
+    CORS headers whatever intercept_exceptions says; the 500 of an unhandled exception
+    carries them only with intercept_exceptions=True."""
     app = Flask(__name__)
     CORS(app, intercept_exceptions=intercept)
 
@@ -1230,8 +1235,13 @@ def test_api_summary_error_handling(intercept):
     def forbidden():
         abort(403)
 
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("unhandled")
+
     client = app.test_client()
-    for path, status in (("/missing", 404), ("/forbidden", 403)):
+    for path, status in (("/missing", 404), ("/forbidden", 403), ("/boom", 500)):
         response = get(client, path, "https://a.example")
         assert response.status_code == status
-        assert (response.headers.get(ACAO) == "https://a.example") is intercept
+        expected = "https://a.example" if intercept or status != 500 else None
+        assert response.headers.get(ACAO) == expected

@@ -154,8 +154,11 @@ def build_app(case: Case) -> Flask:
             flask_cors.CORS(blueprint, **decode_options(spec["cors"]))
         app.register_blueprint(blueprint, url_prefix=spec.get("url_prefix"))
 
-    for code in shape.get("error_handlers", []):
-        app.register_error_handler(code, _error_handler(code))
+    for handler in shape.get("error_handlers", []):
+        code, status = (
+            (handler, handler) if isinstance(handler, int) else (handler["code"], handler["status"])
+        )
+        app.register_error_handler(code, _error_handler(status))
     if "before_request_abort" in shape:
         status = shape["before_request_abort"]
         app.before_request(lambda: abort(status))
@@ -307,8 +310,8 @@ def _view(behaviour: Mapping[str, Any], is_async: bool = False) -> Callable[...,
     return view
 
 
-def _error_handler(code: int) -> Callable[[Any], Tuple[str, int]]:
-    return lambda error: ("handled", code)
+def _error_handler(status: int) -> Callable[[Any], Tuple[str, int]]:
+    return lambda error: ("handled", status)
 
 
 def _environ(headers: Mapping[str, str]) -> Dict[str, str]:

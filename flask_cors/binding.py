@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, List, Mapping, MutableMapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
 
 from .app_config import compiled_config, config_values, snapshot
-from .core import ACL_CREDENTIALS, ACL_ORIGIN
 from .memo import MEMO
 from .options import (
     CONFIG_LAYER,
@@ -21,7 +20,7 @@ from .options import (
     parse_config,
     resolve,
 )
-from .patterns import PathPattern, shown
+from .patterns import PathPattern
 from .policy import Decision, Policy, decide
 from .resources import ResourceTable, routed_path
 
@@ -32,32 +31,29 @@ LOG = logging.getLogger("flask_cors")
 HANDLED_KEY = "flask_cors.handled"
 #: WSGI environ key set when Flask turns an unhandled exception into the response.
 FROM_EXCEPTION_KEY = "flask_cors.from_exception"
-#: WSGI environ key holding a list while ``flask cors explain`` replays a request: each
-#: CORS step taken for it is appended, so the explanation is the runtime's own account.
-#: (A client cannot set it: request headers only reach the environ as ``HTTP_*`` keys.)
-TRACE_KEY = "flask_cors.trace"
-#: Why a policy's answer was left out: the response already allows credentials and the
-#: policy would answer '*'.
+#: Why a response got, or did not get, a policy's headers: the events the one
+#: troubleshooting hook reports (``_observe``, at DEBUG on the flask_cors logger).
+APPLIED = "applied"
+VIEW_SET_CORS = "view-set-cors"
+#: The response already allows credentials and the policy would answer '*'.
 WILDCARD_BESIDE_CREDENTIALS = "wildcard-beside-credentials"
-#: WSGI environ key telling a decorated view not to run (``flask cors explain``).
-STUB_VIEW_KEY = "flask_cors.stub_view"
+RESOURCE_NOT_MATCHED = "resource-not-matched"
+EXCEPTION_NOT_INTERCEPTED = "exception-not-intercepted"
 
 
-class Step(NamedTuple):
-    """One CORS step taken for a traced request."""
+def _observe(
+    event: str,
+    environ: Mapping[str, Any],
+    source: Any,
+    pattern: Optional[str] = None,
+    policy: Optional[Policy] = None,
+    decision: Optional[Decision] = None,
+) -> None:
+    """Report one step to troubleshooting; callers first check that the flask_cors
+    logger is at DEBUG, so that otherwise the request path never gets here."""
+    from .trace import Step, record  # troubleshooting is imported only once asked for
 
-    #: "applied", "view-set-cors", "resource-not-matched" or "exception-not-intercepted".
-    event: str
-    #: The PolicySource that took the step.
-    source: Any
-    #: The resource pattern that matched (None for the decorator or when none did).
-    pattern: Optional[str] = None
-    policy: Optional[Policy] = None
-    decision: Optional[Decision] = None
-
-
-#: Most names of a list written to a log record (each value is clipped by ``shown``).
-LOGGED_NAMES = 10
+    record(Step(event, source, pattern, policy, decision), environ)
 
 
 class PolicySource:
@@ -143,12 +139,11 @@ def apply_policy(
 ) -> Response:
     """Add the policy's answer to the request described by the WSGI ``environ`` to
     ``response``; ``source`` and ``pattern`` say where the policy comes from, for
-    ``flask cors explain``.
+    troubleshooting.
 
     A response that already carries Access-Control-Allow-Origin was answered by the view
     itself and is left alone; no header is ever added twice.
     """
-    trace = environ.get(TRACE_KEY)
     headers = response.headers
     fast = type(headers) is Headers and type(getattr(headers, "_list", None)) is list
     raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
@@ -168,14 +163,8 @@ def apply_policy(
         elif initial in "vV" and name.lower() == "vary":
             vary.append(value)
     if present and "access-control-allow-origin" in present:
-        LOG.debug(
-            "CORS view-set-cors: %s %s already has %s; left alone",
-            shown(environ.get("REQUEST_METHOD")),
-            shown(environ.get("PATH_INFO")),
-            ACL_ORIGIN,
-        )
-        if trace is not None:
-            trace.append(Step("view-set-cors", source, pattern, policy))
+        if LOG.isEnabledFor(logging.DEBUG):
+            _observe(VIEW_SET_CORS, environ, source, pattern, policy)
         return response
     decision = decide_cached(
         policy,
@@ -188,15 +177,8 @@ def apply_policy(
     if view_credentials and decision.headers and decision.headers[0][1] == "*":
         # Browsers refuse '*' beside credentials, and no answer here sends the pair
         # (INV-02), whoever set the ACAC: this policy's headers are left out.
-        LOG.debug(
-            "CORS %s: %s %s already has %s; '*' is not sent beside it",
-            WILDCARD_BESIDE_CREDENTIALS,
-            shown(environ.get("REQUEST_METHOD")),
-            shown(environ.get("PATH_INFO")),
-            ACL_CREDENTIALS,
-        )
-        if trace is not None:
-            trace.append(Step(WILDCARD_BESIDE_CREDENTIALS, source, pattern, policy, decision))
+        if LOG.isEnabledFor(logging.DEBUG):
+            _observe(WILDCARD_BESIDE_CREDENTIALS, environ, source, pattern, policy, decision)
         return response
     # Every value a decision holds is a token list, digits, 'true', a configured origin
     # validated at setup or an Origin checked to be visible ASCII, so werkzeug's per-add
@@ -216,9 +198,7 @@ def apply_policy(
             if merged is not None:
                 headers["Vary"] = merged
     if LOG.isEnabledFor(logging.DEBUG):
-        _log_decision(decision, environ)
-    if trace is not None:
-        trace.append(Step("applied", source, pattern, policy, decision))
+        _observe(APPLIED, environ, source, pattern, policy, decision)
     return response
 
 
@@ -259,26 +239,6 @@ def merge_vary_origin(values: List[str]) -> Optional[str]:
     return ", ".join([*existing, "Origin"])
 
 
-def _shown_names(names: Tuple[str, ...]) -> str:
-    listed = ", ".join(map(shown, names[:LOGGED_NAMES]))
-    more = len(names) - LOGGED_NAMES
-    return f"[{listed}]" + (f" and {more} more" if more > 0 else "")
-
-
-def _log_decision(decision: Decision, environ: Mapping[str, Any]) -> None:
-    LOG.debug(
-        "CORS %s: %s %s Origin=%s -> {%s}%s",
-        ",".join(decision.reasons),
-        shown(environ.get("REQUEST_METHOD")),
-        shown(environ.get("PATH_INFO")),
-        shown(environ.get("HTTP_ORIGIN")),
-        ", ".join(f"{name!r}: {shown(value)}" for name, value in decision.headers),
-        f" refused headers {_shown_names(decision.refused_headers)}"
-        if decision.refused_headers
-        else "",
-    )
-
-
 def cors_state(app: Flask) -> MutableMapping[str, Any]:
     """This package's bookkeeping in ``app.extensions["cors"]``: the sources attached to
     the app, the app-wide ones in answering order, and compiled tables by source."""
@@ -316,19 +276,16 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     environ = current.environ
     if environ.get(HANDLED_KEY):
         return response
-    trace = environ.get(TRACE_KEY)
     path = routed_path(app, current)
     rule = source.table(app).match(path)
     if rule is None:
-        LOG.debug("CORS resource-not-matched: %s", shown(path))
-        if trace is not None:
-            trace.append(Step("resource-not-matched", source))
+        if LOG.isEnabledFor(logging.DEBUG):
+            _observe(RESOURCE_NOT_MATCHED, environ, source)
         return response
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
-        LOG.debug("CORS exception-not-intercepted: %s (resource %r)", shown(path), pattern.source)
-        if trace is not None:
-            trace.append(Step("exception-not-intercepted", source, pattern.source, policy))
+        if LOG.isEnabledFor(logging.DEBUG):
+            _observe(EXCEPTION_NOT_INTERCEPTED, environ, source, pattern.source, policy)
         return response
     environ[HANDLED_KEY] = True
     return apply_policy(policy, response, environ, source, pattern.source)

@@ -101,10 +101,3 @@ def _refuse_controls(hint: str, values: Sequence[str]) -> None:
     for value in values:
         if any(ord(character) < 0x20 or ord(character) == 0x7F for character in value):
             raise click.BadParameter(f"{value!r} contains a control character", param_hint=hint)
-
-
-def add_to(app: Flask) -> None:
-    """Make ``flask cors ...`` available for ``app`` (also registered for every app
-    through the ``flask.commands`` entry point)."""
-    if "cors" not in app.cli.commands:
-        app.cli.add_command(cors_cli)

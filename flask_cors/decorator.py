@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import update_wrapper
 from types import MethodType
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Optional
 
 from flask import Response, after_this_request, current_app, request
 from flask.views import MethodView, View
 
-from .binding import HANDLED_KEY, STUB_VIEW_KEY, PolicySource, apply_policy
+from .binding import HANDLED_KEY, PolicySource, apply_policy
 from .core import ACL_REQUEST_METHOD, ConfigError
 from .options import DECORATOR_LAYER, parse_options
 
@@ -135,10 +135,7 @@ class CrossOriginView:
         policy = self._source.view_policy(app)
         environ[HANDLED_KEY] = True
         try:
-            if environ.get(STUB_VIEW_KEY):  # `flask cors explain`: no side effects
-                rv: Any = ""
-            else:
-                rv = app.ensure_sync(self._view)(*view_args, **view_kwargs)
+            rv = app.ensure_sync(self._view)(*view_args, **view_kwargs)
         except Exception:
             if policy.intercept_exceptions:
                 source = self._source
@@ -159,22 +156,6 @@ class CrossOriginView:
             return response
         environ[HANDLED_KEY] = True
         return apply_policy(policy, response, environ, self._source)
-
-
-def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
-    """The methods of a class-based view decorated with :func:`cross_origin`, by name:
-    ``dispatch_request``, or the HTTP method names a ``MethodView`` dispatches to."""
-    if not isinstance(view_class, type) or not issubclass(view_class, View):
-        return {}
-    names = ["dispatch_request"]
-    if issubclass(view_class, MethodView):
-        names += sorted(_HTTP_METHOD_NAMES)
-    found = {}
-    for name in names:
-        attribute = getattr(view_class, name, None)
-        if isinstance(attribute, CrossOriginView):
-            found[name] = attribute
-    return found
 
 
 def method_policy_view(view_class: Any, method: str) -> Optional[CrossOriginView]:

@@ -4,18 +4,22 @@ logic behind ``flask cors routes`` and ``flask cors explain``."""
 from __future__ import annotations
 
 import difflib
+import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from flask import Flask, request
+from flask.views import MethodView, View
 
 from .binding import (
-    STUB_VIEW_KEY,
-    TRACE_KEY,
+    APPLIED,
+    EXCEPTION_NOT_INTERCEPTED,
+    RESOURCE_NOT_MATCHED,
+    VIEW_SET_CORS,
     WILDCARD_BESIDE_CREDENTIALS,
     PolicySource,
-    Step,
     cors_state,
 )
 from .core import (
@@ -26,7 +30,12 @@ from .core import (
     ACL_REQUEST_HEADERS,
     ACL_REQUEST_METHOD,
 )
-from .decorator import answer_class_preflight, decorated_methods, method_policy_view
+from .decorator import (
+    _HTTP_METHOD_NAMES,
+    CrossOriginView,
+    answer_class_preflight,
+    method_policy_view,
+)
 from .patterns import NameMatcher
 from .policy import (
     HEADER_NOT_ALLOWED,
@@ -43,6 +52,7 @@ from .policy import (
     Policy,
     fetch_normalized,
 )
+from .trace import LOG, TRACE_KEY, Step
 
 #: Fetch's CORS-safelisted methods and request headers: these need no preflight.
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -160,6 +170,22 @@ def _sources_for(app: Flask, endpoint: str) -> Iterator[PolicySource]:
         yield from cors_state(app)["app_wide"]
 
 
+def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
+    """The methods of a class-based view decorated with :func:`cross_origin`, by name:
+    ``dispatch_request``, or the HTTP method names a ``MethodView`` dispatches to."""
+    if not isinstance(view_class, type) or not issubclass(view_class, View):
+        return {}
+    names = ["dispatch_request"]
+    if issubclass(view_class, MethodView):
+        names += sorted(_HTTP_METHOD_NAMES)
+    found = {}
+    for name in names:
+        attribute = getattr(view_class, name, None)
+        if isinstance(attribute, CrossOriginView):
+            found[name] = attribute
+    return found
+
+
 def route_policies(app: Flask) -> List[RoutePolicy]:
     """Every URL rule of ``app`` with the policy that applies to it.
 
@@ -235,7 +261,7 @@ class Exchange:
         ]
 
     def applied(self) -> Optional[Step]:
-        return next((step for step in self.steps if step.event == "applied"), None)
+        return next((step for step in self.steps if step.event == APPLIED), None)
 
 
 @dataclass
@@ -284,15 +310,13 @@ def replay(
     saved = dict(app.view_functions)
     try:
         for endpoint, view in saved.items():
-            # A decorated view keeps the decorator's own wrapper, which the stub flag stops
-            # short of the view; whatever was wrapped around it does not run either.
+            # A decorated view keeps the decorator's policy around an empty view; whatever
+            # was wrapped around the decorator does not run either.
             app.view_functions[endpoint] = _stand_in(view)
-        response = app.test_client().open(
-            path,
-            method=method,
-            headers=list(headers),
-            environ_overrides={TRACE_KEY: steps, STUB_VIEW_KEY: True},
-        )
+        with _steps_reported():
+            response = app.test_client().open(
+                path, method=method, headers=list(headers), environ_overrides={TRACE_KEY: steps}
+            )
     finally:
         app.view_functions.clear()
         app.view_functions.update(saved)
@@ -301,28 +325,55 @@ def replay(
     )
 
 
-def _stub_view(**_: Any) -> str:
+@contextmanager
+def _steps_reported() -> Iterator[None]:
+    """The runtime reports its steps only while the flask_cors logger is at DEBUG: turn
+    that on for the replay if it is off, without letting the records reach a handler."""
+    if LOG.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    level = LOG.level
+    LOG.setLevel(logging.DEBUG)
+    LOG.addFilter(_silenced)
+    try:
+        yield
+    finally:
+        LOG.removeFilter(_silenced)
+        LOG.setLevel(level)
+
+
+def _silenced(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.DEBUG
+
+
+def _stub_view(*_: Any, **__: Any) -> str:
     return ""
 
 
+def _stubbed(wrapper: CrossOriginView) -> CrossOriginView:
+    """The decorator's policy around an empty view."""
+    return CrossOriginView(_stub_view, wrapper._source, wrapper._answers_options)
+
+
 def _stand_in(view: Any) -> Any:
-    """What answers for ``view`` while replaying: its decorator's wrapper, the decorated
-    methods of its class (without creating an instance), or an empty 200."""
+    """What answers for ``view`` while replaying: its decorator's policy, the decorated
+    methods of its class (without creating an instance), each around an empty view, or
+    an empty 200."""
     wrapper = getattr(view, "cors_wrapper", None)
     if wrapper is not None:
-        return wrapper
+        return _stubbed(wrapper)
     view_class = getattr(view, "view_class", None)
     per_method = decorated_methods(view_class)
     if not per_method:
         return _stub_view
     if "dispatch_request" in per_method:
-        return per_method["dispatch_request"]
+        return _stubbed(per_method["dispatch_request"])
 
     def class_view_stand_in(**kwargs: Any) -> Any:
         if getattr(view_class, request.method.lower(), None) is answer_class_preflight:
             return answer_class_preflight(view_class)
         decorated = method_policy_view(view_class, request.method)
-        return "" if decorated is None else decorated(None, **kwargs)
+        return "" if decorated is None else _stubbed(decorated)(None, **kwargs)
 
     return class_view_stand_in
 
@@ -413,16 +464,16 @@ def _policy_reasons(exchange: Exchange) -> List[str]:
     """Why the policy answered as it did, from the steps the runtime recorded."""
     reasons: List[str] = []
     for step in exchange.steps:
-        if step.event == "resource-not-matched":
+        if step.event == RESOURCE_NOT_MATCHED:
             reasons.append(
                 f"{source_label(step.source, None)}: no resource pattern matches the path"
             )
-        elif step.event == "exception-not-intercepted":
+        elif step.event == EXCEPTION_NOT_INTERCEPTED:
             reasons.append(
-                f"{source_label(step.source, step.pattern)}: the response comes from an error "
-                "(e.g. 404 or 405) and intercept_exceptions is off"
+                f"{source_label(step.source, step.pattern)}: the response answers an "
+                "unhandled exception and intercept_exceptions is off"
             )
-        elif step.event == "view-set-cors":
+        elif step.event == VIEW_SET_CORS:
             reasons.append(f"the view set {ACL_ORIGIN} itself; CORS left the response alone")
         elif step.event == WILDCARD_BESIDE_CREDENTIALS:
             reasons.append(

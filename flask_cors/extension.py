@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from .binding import PolicySource, answer, register
-from .cli import add_to
 from .core import ConfigError
 from .options import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
 
@@ -51,7 +50,6 @@ class CORS:
         elif isinstance(app, Flask):
             source.table(app)
             register(app, source, app_wide=True)
-            add_to(app)
         else:
             raise ConfigError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
 
@@ -60,7 +58,6 @@ def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -
     app = cast(Flask, state.app)
     source.table(app)  # the app's CORS_* config as it is now fails here, at setup
     register(app, source, app_wide=False)
-    add_to(app)
 
 
 def _blueprint_hook(source: PolicySource) -> Callable[[Response], Response]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import logging
 import re
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -94,7 +97,7 @@ def build_app(calls: Optional[List[str]] = None) -> Flask:
 
 
 def invoke(app: Flask, *args: str) -> Any:
-    return app.test_cli_runner().invoke(args=list(args))
+    return flask_command(app, *args)
 
 
 def explain_output(app: Flask, *args: str) -> Any:
@@ -487,8 +490,9 @@ def test_explain_never_runs_the_views() -> None:
 
 
 def test_explain_does_not_run_a_view_wrapped_around_cross_origin() -> None:
-    """README: explain replays "with every view replaced by an empty answer (nothing your
-    views do happens)", also when another decorator sits above @cross_origin."""
+    """docs/troubleshooting.md: explain replays "with every view replaced by an empty
+    answer (nothing your views do happens)", also when another decorator sits above
+    @cross_origin."""
     calls: List[str] = []
 
     def audited(view: Any) -> Any:
@@ -536,16 +540,18 @@ def test_explain_invalid_input_is_a_usage_error_naming_the_option(args: Any, opt
 # --- the command group ---------------------------------------------------------------------
 
 
-def test_group_is_available_after_cors_app() -> None:
+def test_group_comes_from_the_entry_point_not_from_cors() -> None:
+    """CORS(app) adds nothing to app.cli: the flask.commands entry point gives every
+    app the group, so troubleshooting is never imported by the extension."""
     app = Flask("with_cors")
     CORS(app)
-    assert "cors" in app.cli.commands
+    assert "cors" not in app.cli.commands
     result = invoke(app, "cors", "routes")
     assert result.exit_code == 0, result.output
     assert "/static/<path:filename>" in result.output
 
 
-def test_group_is_available_after_registering_a_blueprint_with_cors() -> None:
+def test_group_lists_a_blueprint_with_cors() -> None:
     app = Flask("bp_only")
     bp = Blueprint("only", __name__, url_prefix="/only")
 
@@ -554,11 +560,20 @@ def test_group_is_available_after_registering_a_blueprint_with_cors() -> None:
         return "x"
 
     CORS(bp)
-    assert "cors" not in app.cli.commands
     app.register_blueprint(bp)
-    assert "cors" in app.cli.commands
     rows = table_rows(invoke(app, "cors", "routes").output)
     assert rows["/only/x"]["policy"] == "CORS(blueprint 'only') resource '/*'"
+
+
+def test_importing_the_package_leaves_troubleshooting_out() -> None:
+    code = (
+        "import sys, flask, flask_cors; app = flask.Flask('a'); flask_cors.CORS(app); "
+        "app.test_client().get('/', headers={'Origin': 'https://a.example'}); "
+        "print(sorted(m for m in sys.modules if m.startswith('flask_cors.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(out.stdout))
+    assert not loaded & {"flask_cors.cli", "flask_cors.explain", "flask_cors.trace"}, loaded
 
 
 def entry_point_target() -> str:

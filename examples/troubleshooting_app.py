@@ -1,5 +1,6 @@
-"""The app of README's Troubleshooting section: `FLASK_APP=examples/troubleshooting_app.py
-flask cors routes` (or `explain ...`) prints what the README shows."""
+"""The app of the Troubleshooting page (docs/troubleshooting.md):
+`FLASK_APP=examples/troubleshooting_app.py flask cors routes` (or `explain ...`) prints
+what the page shows."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Property tests end to end through real Flask apps (test client): INV-01..04, 06, 09..15.
 
-Every expectation comes from the invariant statements and the README (option table,
-precedence, resources, "Differences from Flask-CORS 6"), computed here from the generated
-options and requests with an independent model (README's regex rule, literal origins
-compared ignoring case, paths decoded once with urllib.parse.unquote), never by asking
-flask_cors what it would answer.
+Every expectation comes from the invariant statements, the README (option table,
+precedence, "Differences from Flask-CORS 6") and docs/usage.md (resources), computed here
+from the generated options and requests with an independent model (README's regex rule,
+literal origins compared ignoring case, paths decoded once with urllib.parse.unquote),
+never by asking flask_cors what it would answer.
 """
 
 from __future__ import annotations
@@ -626,8 +626,8 @@ def pattern_text(pattern: Any) -> str:
 
 
 def pattern_matches(pattern: Any, path: str) -> bool:
-    """README: '*' is every path, a literal matches itself, a regex matches from the start
-    of the path, case-sensitively."""
+    """docs/usage.md, Resources: '*' is every path, a literal matches itself, a regex
+    matches from the start of the path, case-sensitively."""
     if isinstance(pattern, re.Pattern):
         return pattern.match(path) is not None
     if pattern in WILDCARDS:
@@ -638,7 +638,7 @@ def pattern_matches(pattern: Any, path: str) -> bool:
 
 
 def specificity(pattern: Any) -> Tuple[bool, int, int]:
-    """README: literal paths before regexes, then more '/', then longer (smaller first)."""
+    """docs/usage.md: literal paths before regexes, then more '/', then longer (smaller first)."""
     text = pattern_text(pattern)
     is_regex = isinstance(pattern, re.Pattern) or looks_like_regex(text)
     return (is_regex, -text.count("/"), -len(text))
@@ -683,7 +683,7 @@ def test_resource_insertion_order_does_not_change_any_response(
                 continue
             ranks = sorted(specificity(RESOURCE_POOL[i]) for i in matching)
             if len(ranks) > 1 and ranks[0] == ranks[1]:
-                continue  # the README leaves ties to the implementation
+                continue  # docs/usage.md leaves ties to the implementation
             winner = min(matching, key=lambda i: specificity(RESOURCE_POOL[i]))
             assert one.headers.getlist(ACEH) == [f"X-P{winner}"], path
             if req.method == "OPTIONS":

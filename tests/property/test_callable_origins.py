@@ -1,8 +1,8 @@
 """Property tests for callables in ``origins`` (INV-16): what the callable is asked, and
 what the response says, for any allow-list, any Origin value and any failure mode.
 
-Expectations come from the invariant's statement and the README's "Dynamic origins"
-section, not from the implementation."""
+Expectations come from the invariant's statement and the "Dynamic origins" section of
+docs/usage.md, not from the implementation."""
 
 from __future__ import annotations
 

@@ -476,7 +476,7 @@ PLACES = [
     "constructor", "factory", "init_app", "config", "config_after", "resource", "decorator",
     "config_decorator", "blueprint",
 ]  # fmt: skip
-#: Places where README says the value is first seen when a request comes in.
+#: Places where the README (Options) says the value is first seen when a request comes in.
 REQUEST_TIME_PLACES = ("config_after", "config_decorator")
 CONFIG_PLACES = ("config", "config_after", "config_decorator")
 DECORATOR_PLACES = ("decorator", "config_decorator")
@@ -935,7 +935,8 @@ def test_misspelled_config_key_is_logged_suggesting_the_right_key_and_ignored(
 ) -> None:
     """app.config['CORS_ORGINS'] (any misspelling of a CORS_ key) does not raise: it is
     logged once as a WARNING naming the key and suggesting the right CORS_ key, and the
-    app answers as it does without it (README: other code shares the CORS_ namespace)."""
+    app answers as it does without it (README difference 5: other code shares the CORS_
+    namespace)."""
     real_key, wrong_key = data.draw(st.sampled_from(CONFIG_MISSPELLINGS[kind]), label="keys")
     mode = data.draw(st.sampled_from(["extension", "decorator", "blueprint"]), label="mode")
     # If it were read, this value would refuse https://a.example or change the answer.

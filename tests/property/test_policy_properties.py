@@ -745,7 +745,7 @@ def check_allowed_headers(
 ) -> None:
     """INV-08 for one request: ACAH names are requested names as sent, tokens, allowed
     by allow_headers, unique ignoring case; on a granted preflight, every requested token
-    name that allow_headers allows is there (README: "the allowed ones are echoed")."""
+    name that allow_headers allows is there (docs/usage.md: "the allowed ones are echoed")."""
     acah = one(headers, ACAH)
     requested = split_list(acrh or "")
     granted = set()

@@ -469,7 +469,7 @@ def test_fuzzed_requests_get_a_safe_answer_in_every_configuration(
         status = expected_status(mode, view_kind, req)
         check_answer(req, response, raw[-1], records, options, status)
         if req.path == ROUTED and status != 405:
-            # README Logging: the logger says why each request got, or did not get, CORS
+            # docs/logging.md: the logger says why each request got, or did not get, CORS
             # headers (405s never reach the decorator or the blueprint).
             assert records, "no flask_cors log record"
 
@@ -616,7 +616,7 @@ def repeated_names(count: int) -> List[str]:
 @invariant("INV-07", "INV-08", "INV-09")
 @pytest.mark.parametrize("allow_headers", [r"X-H\d+", "*"])
 def test_a_full_list_of_requested_names_is_answered_deduplicated(allow_headers: str) -> None:
-    """ACAH lists each allowed requested name once, as spelled (README allow_headers);
+    """ACAH lists each allowed requested name once, as spelled (docs/usage.md, allow_headers);
     empty and non-token names are dropped (difference 14), names a regex matches only in
     part are refused (difference 1), and the preflight is otherwise granted: for the
     most names a preflight may ask for (MAX_REQUESTED_HEADERS)."""

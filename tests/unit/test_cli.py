@@ -225,7 +225,7 @@ def test_routes_json_options_and_set_by_layers() -> None:
 
 def test_routes_reports_init_app_layer_and_most_specific_resource() -> None:
     """init_app keywords are their own layer, and the most specific resource pattern is
-    the one reported, whatever the order of the dict (README: Resources)."""
+    the one reported, whatever the order of the dict (docs/usage.md, "Resources")."""
     app = Flask("layers")
 
     @app.route("/api/special")

@@ -1,5 +1,5 @@
-"""The README's "Dynamic origins" and "Class-based and async views" examples run as
-written and do what the text around them says."""
+"""The "Dynamic origins" and "Class-based and async views" examples of the documentation
+(docs/usage.md) run as written and do what the text around them says."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from flask import Flask, abort, request
 from flask_cors import CORS, cross_origin
 
 ROOT = Path(__file__).resolve().parents[2]
+USAGE = ROOT / "docs" / "usage.md"
 ACAO = "Access-Control-Allow-Origin"
 
 
 def python_blocks(section: str) -> List[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"### {section}\n")
-    end = re.compile(r"^#{2,3} ", re.M).search(text, start + 4)
+    """The ```python blocks of one ``## section`` of docs/usage.md."""
+    text = USAGE.read_text(encoding="utf-8")
+    start = text.index(f"\n## {section}\n")
+    end = re.compile(r"^#{1,2} ", re.M).search(text, start + 4)
     body = text[start : end.start() if end else len(text)]
     return re.findall(r"```python\n(.*?)```", body, re.S)
 
@@ -46,7 +48,7 @@ class Tenants:
 
 def run(blocks: List[str], namespace: Dict[str, Any]) -> Dict[str, Any]:
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)
+        exec(compile(block, str(USAGE), "exec"), namespace)
     return namespace
 
 

@@ -151,11 +151,11 @@ def test_route_specific_cors_via_decorator():
 
 def test_troubleshooting_logging_snippet(caplog):
     """000 and 001, "Troubleshooting": ``logging.getLogger('flask_cors').level = DEBUG``
-    makes flask_cors say why each request got, or did not get, headers (README "Logging"
+    makes flask_cors say why each request got, or did not get, headers (docs/logging.md
     reason codes), with request data only %r-escaped (README difference 7).
 
     Assigning ``.level`` does not reset the stdlib's per-logger level cache (Python 3.7+),
-    so the README's ``setLevel`` form is applied too; both are the same setting.
+    so docs/logging.md's ``setLevel`` form is applied too; both are the same setting.
     """
     logger = logging.getLogger("flask_cors")
     saved = logger.level
@@ -401,8 +401,9 @@ def test_configuration_options_automatic_options(automatic_options):
 
 def test_api_docs_origins_include_scheme_and_port():
     """000 and 001, CORS ``origins`` parameter: CORS(app, origins=["http://localhost:8000",
-    "https://example.com"]). The docs call literal origins case-sensitive; the README
-    compares them case-insensitively and echoes the Origin as the browser sent it."""
+    "https://example.com"]). The docs call literal origins case-sensitive; this project
+    (docs/usage.md, option table) compares them case-insensitively and echoes the Origin
+    as the browser sent it."""
     app = Flask(__name__)
     CORS(app, origins=["http://localhost:8000", "https://example.com"])
 
@@ -809,7 +810,7 @@ def test_quickstart_api_data_with_credentials():
 
 def test_quickstart_api_data_rejects_other_origins():
     """002 "Quickstart": on /api/data the decorator's policy wins over CORS(app)'s '*'
-    (README "The decorator and the extension together"); a rejection varies on Origin."""
+    (docs/usage.md, "The decorator and the extension together"); a rejection varies on Origin."""
     response = get(make_quickstart(), "/api/data", "https://evil.example")
     assert response.status_code == 200
     assert ACAO not in response.headers and ACAC not in response.headers
@@ -894,7 +895,7 @@ def test_notes_origins_need_scheme_and_port():
 
 def test_api_summary_constructor_keywords():
     """003 CORS.__init__ signature: passing every keyword with its listed default behaves
-    as CORS(app). (``methods=None`` is left out: the README types methods as str or list.)"""
+    as CORS(app). (``methods=None`` is left out: docs/usage.md types methods as str or list.)"""
     app = Flask(__name__)
     CORS(
         app,

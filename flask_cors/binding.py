@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, List, Mapping, MutableMapping, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
 
-from .app_config import compiled_config, config_values, snapshot
-from .memo import MEMO
-from .options import (
+from .build import build_policy
+from .layers import (
     CONFIG_LAYER,
     RESOURCE_LAYER,
     Layer,
-    build_policy,
+    config_values,
     parse_config,
     resolve,
+    snapshot,
 )
+from .memo import MEMO
 from .patterns import PathPattern
-from .policy import Decision, Policy, decide
+from .policy import Decision, Policy, decide, grant, judge_origin
 from .resources import ResourceTable, routed_path
 
 LOG = logging.getLogger("flask_cors")
@@ -78,7 +79,7 @@ class PolicySource:
         """Compile without any app config, so mistakes in code fail at setup; how the
         options combine is judged once an app's config is known, unless the code alone
         settles it."""
-        self.compile({}, partial=True)
+        self.compile({}, config_values({}), partial=True)
 
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
@@ -89,7 +90,7 @@ class PolicySource:
         if entry is not None and entry[0] == live:
             return entry[1]  # type: ignore[no-any-return]
         values = tuple(map(snapshot, live))
-        table = self.compile(compiled_config(config, values))
+        table = self.compile(config, values)
         cors_state(app)["tables"][self] = (values, table)
         return table
 
@@ -97,27 +98,29 @@ class PolicySource:
         """The one policy of a source without resources (a decorator's), for ``app``."""
         return self.table(app).rules[0][1]
 
-    def compile(self, config: Mapping[str, Any], partial: bool = False) -> ResourceTable:
-        """Merge the layers with ``config`` and compile one policy per resource
+    def compile(
+        self, config: Mapping[str, Any], values: Tuple[Any, ...], partial: bool = False
+    ) -> ResourceTable:
+        """Merge the layers with the config whose ``CORS_*`` values are ``values`` and
+        compile one policy per resource, resources configured alike sharing one
         (``partial``: see ``build_policy``)."""
-        config_options, config_warnings = parse_config(config)
+        config_options, config_warnings = parse_config(config, values)
         for message in config_warnings:
             self._warn(message)
-        warn = self._warn
-        layers = self.layers + [(CONFIG_LAYER, config_options)]
+        layers = [*self.layers, (CONFIG_LAYER, config_options)]
         if not self.with_resources:
-            values, sources = resolve(layers)
-            policy = build_policy(values, sources, self.label, warn, partial)
+            policy = build_policy(*resolve(layers), self.label, self._warn, partial)
             return ResourceTable(((_MATCH_ALL, policy),))
-        resources = resolve(layers)[0]["resources"]
+        shared: Dict[Tuple[Any, ...], Policy] = {}
         rules = []
-        for resource in resources:
-            values, sources = resolve([(RESOURCE_LAYER, resource.options)] + layers)
-            where = f"{self.label} resource {resource.pattern.source!r}"
-            rules.append((resource.pattern, build_policy(values, sources, where, warn, partial)))
+        for pattern, options in resolve(layers)[0]["resources"]:
+            where = f"{self.label} resource {pattern.source!r}"
+            values_sources = resolve([(RESOURCE_LAYER, options), *layers])
+            policy = build_policy(*values_sources, where, self._warn, partial)
+            rules.append((pattern, shared.setdefault(policy.key, policy)))
         table = ResourceTable(tuple(rules), f"{self.label} resources")
         for note in table.notes:
-            warn(note)
+            self._warn(note)
         return table
 
     def _warn(self, message: str) -> None:
@@ -128,6 +131,7 @@ class PolicySource:
 
 
 _MATCH_ALL = PathPattern("*", None, re.compile(".*"))
+_VARY_ORIGIN = ("Vary", "Origin")
 
 
 def apply_policy(
@@ -185,10 +189,14 @@ def apply_policy(
     # validation is skipped by appending to its list of (name, value) pairs.
     if present is None and not vary:  # the usual case: nothing to merge or to keep
         if fast:
-            raw.extend(decision.all_headers)
+            raw.extend(decision.headers)
+            if decision.vary_origin:
+                raw.append(_VARY_ORIGIN)
         else:
-            for name, value in decision.all_headers:
+            for name, value in decision.headers:
                 headers.add(name, value)
+            if decision.vary_origin:
+                headers.add(*_VARY_ORIGIN)
     else:
         for name, value in decision.headers:
             if not present or name.lower() not in present:
@@ -211,21 +219,21 @@ def decide_cached(
     request_private_network: Optional[str],
 ) -> Decision:
     """``decide``, remembered in ``MEMO``: the answer is a pure function of the policy
-    and these values, and browsers repeat them. Not with a callable in ``origins``,
-    whose answer may change at any time."""
-    if policy.origins.checks:
-        return decide(
-            policy, method, origin, request_method, request_headers, request_private_network
-        )
-    key = (policy, method, origin, request_method, request_headers, request_private_network)
+    and these values, and browsers repeat them. A callable in ``origins`` may change its
+    answer at any time, so then the Origin is judged afresh and the rest remembered
+    under that verdict."""
+    judged = judge_origin(policy, origin) if policy.origins.checks else None
+    rest = (request_method, request_headers, request_private_network)
+    key = (policy, method, judged or origin, *rest)
     try:
         return MEMO.entries[key]  # type: ignore[no-any-return]
     except KeyError:
         pass
-    decision = decide(
-        policy, method, origin, request_method, request_headers, request_private_network
-    )
-    MEMO.remember(key, decision, sum(len(part) for part in key[2:] if part))
+    if judged is None:
+        decision = decide(policy, method, origin, *rest)
+    else:
+        decision = grant(policy, *judged, method, *rest)
+    MEMO.remember(key, decision, sum(len(part) for part in (origin, *rest) if part))
     return decision
 
 

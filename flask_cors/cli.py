@@ -34,7 +34,7 @@ def routes_command(as_json: bool) -> None:
         if route.policy is None:
             rows.append((route.rule, methods, route.applies, *("-",) * 7))
             continue
-        options = describe_policy(route.policy)
+        options = describe_policy(route.policy, route.set_by)
         rows.append(
             (
                 route.rule,

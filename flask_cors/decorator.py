@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import update_wrapper
+from inspect import iscoroutinefunction
 from types import MethodType
 from typing import Any, Callable, Optional
 
@@ -11,7 +12,8 @@ from flask.views import MethodView, View
 
 from .binding import HANDLED_KEY, PolicySource, apply_policy
 from .core import ACL_REQUEST_METHOD, ConfigError
-from .options import DECORATOR_LAYER, parse_options
+from .layers import DECORATOR_LAYER
+from .options import parse_options
 
 #: The methods a MethodView dispatches to a method of the same name (lower-cased).
 _HTTP_METHOD_NAMES = frozenset(
@@ -49,7 +51,7 @@ def cross_origin(*args: Any, **kwargs: Any) -> Any:
         raise ConfigError(
             "cross_origin: 'resources' only applies to CORS(); the decorator covers its own view"
         )
-    options = parse_options(kwargs, "cross_origin()", allow_resources=False)
+    options = parse_options(kwargs, "cross_origin()", nested=True)
     source = PolicySource(
         [(DECORATOR_LAYER, options)], label="cross_origin()", with_resources=False
     )
@@ -80,15 +82,18 @@ class CrossOriginView:
 
     # Internal state lives in slots, so decorators applied above, which copy __dict__,
     # copy only the public attributes.
-    __slots__ = ("_view", "_source", "_answers_options", "__dict__", "__weakref__")
+    __slots__ = ("_view", "_source", "_answers_options", "_async", "__dict__", "__weakref__")
     _view: Callable[..., Any]
     _source: PolicySource
     _answers_options: bool
+    _async: bool
 
     def __init__(self, view: Callable[..., Any], source: PolicySource, answers_options: bool):
         object.__setattr__(self, "_view", view)
         object.__setattr__(self, "_source", source)
         object.__setattr__(self, "_answers_options", answers_options)
+        # Flask's ensure_sync asks the same question on every call; the answer is fixed.
+        object.__setattr__(self, "_async", iscoroutinefunction(view))
         update_wrapper(self, view)
         self.cors_source = source
         self.cors_wrapper = self
@@ -135,7 +140,8 @@ class CrossOriginView:
         policy = self._source.view_policy(app)
         environ[HANDLED_KEY] = True
         try:
-            rv = app.ensure_sync(self._view)(*view_args, **view_kwargs)
+            view = app.ensure_sync(self._view) if self._async else self._view
+            rv = view(*view_args, **view_kwargs)
         except Exception:
             if policy.intercept_exceptions:
                 source = self._source

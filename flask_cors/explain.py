@@ -36,6 +36,7 @@ from .decorator import (
     answer_class_preflight,
     method_policy_view,
 )
+from .layers import CONFIG_LAYER, RESOURCE_LAYER, Layer, config_values, parse_config, resolve
 from .patterns import NameMatcher
 from .policy import (
     HEADER_NOT_ALLOWED,
@@ -94,8 +95,21 @@ def describe_names(matcher: NameMatcher) -> List[str]:
     ]
 
 
-def describe_policy(policy: Policy) -> Dict[str, Any]:
-    """Every option of a compiled policy, as plain values, and the layer that set it."""
+def set_by(app: Flask, source: PolicySource, pattern: Optional[str]) -> Dict[str, str]:
+    """Which place set each option of the policy ``source`` gives the resource
+    ``pattern`` (None: a source without resources) under ``app``'s config."""
+    config_options = parse_config(app.config, config_values(app.config))[0]
+    layers: List[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
+    if source.with_resources:
+        resources = resolve(layers)[0]["resources"]
+        own = next(options for path, options in resources if path.source == pattern)
+        layers.insert(0, (RESOURCE_LAYER, own))
+    return resolve(layers)[1]
+
+
+def describe_policy(policy: Policy, layers: Mapping[str, str]) -> Dict[str, Any]:
+    """Every option of a compiled policy, as plain values, and the layer that set it
+    (``layers``, from ``set_by``)."""
     values: Dict[str, Any] = {
         "origins": describe_names(policy.origins),
         "supports_credentials": policy.supports_credentials,
@@ -110,7 +124,7 @@ def describe_policy(policy: Policy) -> Dict[str, Any]:
         "intercept_exceptions": policy.intercept_exceptions,
         "allow_private_network": policy.allow_private_network,
     }
-    values["set_by"] = {name: policy.sources.get(name, "default") for name in OPTION_ORDER}
+    values["set_by"] = {name: layers[name] for name in OPTION_ORDER}
     return values
 
 
@@ -136,10 +150,11 @@ class RoutePolicy:
     methods: List[str]
     applies: str
     policy: Optional[Policy]
+    set_by: Dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> Dict[str, Any]:
         """The route as JSON-ready values."""
-        described = describe_policy(self.policy) if self.policy is not None else None
+        described = describe_policy(self.policy, self.set_by) if self.policy is not None else None
         return {
             "rule": self.rule,
             "endpoint": self.endpoint,
@@ -206,9 +221,9 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
             whole = per_method["dispatch_request"].cors_source
             label = "@cross_origin on the view's dispatch_request()"
         if whole is not None:
-            found.append(
-                RoutePolicy(rule.rule, rule.endpoint, methods, label, whole.view_policy(app))
-            )
+            policy = whole.view_policy(app)
+            layers = set_by(app, whole, None)
+            found.append(RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, layers))
             continue
         # A MethodView whose methods are decorated: a row per decorated method.
         rest = methods
@@ -217,18 +232,20 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
             if covered:
                 label = f"@cross_origin on the view's {name}()"
                 policy = decorated.cors_source.view_policy(app)
-                found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy))
+                layers = set_by(app, decorated.cors_source, None)
+                found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy, layers))
                 rest = [m for m in rest if m not in covered]
         if per_method and not set(rest) - {"OPTIONS"}:
             continue
-        applies, covering = "none", None
+        applies, covering, layers = "none", None, {}
         for source in _sources_for(app, rule.endpoint):
             match = source.table(app).match(rule.rule)
             if match is not None:
                 pattern, covering = match
                 applies = source_label(source, pattern.source)
+                layers = set_by(app, source, pattern.source)
                 break
-        found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering))
+        found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering, layers))
     return found
 
 
@@ -276,6 +293,12 @@ class Explanation:
     allowed: bool = False
     #: Plain-word reasons, most important first.
     reasons: List[str] = field(default_factory=list)
+    #: Which place set each option of the first policy applied (see ``set_by``).
+    set_by: Dict[str, str] = field(default_factory=dict)
+
+    def first_applied(self) -> Optional[Step]:
+        """The first step in which a policy answered, if any."""
+        return next((ex.applied() for ex in self.exchanges if ex.applied() is not None), None)
 
 
 def parse_header(text: str) -> Tuple[str, str]:
@@ -407,12 +430,19 @@ def explain(
         problems = _preflight_problems(exchange, origin, method, unsafe, credentials)
         if problems:
             result.reasons = problems + _policy_reasons(exchange)
-            return result
+            return _with_set_by(app, result)
     exchange = replay(app, method, path, [("Origin", origin), *request_headers], "actual request")
     result.exchanges.append(exchange)
     problems = _cors_check(exchange, origin, credentials)
     result.reasons = problems + _policy_reasons(exchange)
     result.allowed = not problems
+    return _with_set_by(app, result)
+
+
+def _with_set_by(app: Flask, result: Explanation) -> Explanation:
+    first = result.first_applied()
+    if first is not None:
+        result.set_by = set_by(app, first.source, first.pattern)
     return result
 
 
@@ -563,13 +593,12 @@ def format_explanation(result: Explanation) -> str:
         f"{with_credentials}",
         "",
     ]
-    first = next((ex.applied() for ex in result.exchanges if ex.applied() is not None), None)
+    first = result.first_applied()
     if first is not None and first.policy is not None:
         lines.append(f"Policy: {source_label(first.source, first.pattern)}")
-        described = describe_policy(first.policy)
-        set_by: Mapping[str, str] = described.pop("set_by")
+        described = describe_policy(first.policy, result.set_by)
         for name in OPTION_ORDER:
-            lines.append(f"  {name} = {_plain(described[name])}  ({set_by[name]})")
+            lines.append(f"  {name} = {_plain(described[name])}  ({result.set_by[name]})")
     else:
         lines.append("Policy: none applied to this request")
     for exchange in result.exchanges:

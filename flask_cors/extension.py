@@ -9,7 +9,8 @@ from flask.blueprints import BlueprintSetupState
 
 from .binding import PolicySource, answer, register
 from .core import ConfigError
-from .options import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
+from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER
+from .options import parse_options
 
 
 class CORS:

@@ -175,6 +175,7 @@ class NameMatcher:
         "regexes",
         "notes",
         "checks",
+        "key",
     )
 
     def __init__(
@@ -196,6 +197,8 @@ class NameMatcher:
         self.notes = notes + self.regexes.notes
         #: Callables asked when neither a literal nor a regex matches (origins only).
         self.checks = checks
+        #: Equal for matchers configured alike (callables by identity).
+        self.key = (wildcard, literals, *((p.pattern, p.flags) for p in patterns), *map(id, checks))
 
     @property
     def patterns(self) -> Tuple[Pattern[str], ...]:

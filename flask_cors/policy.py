@@ -4,7 +4,7 @@ callable in ``origins`` does."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, NamedTuple, Optional, Set, Tuple
+from typing import Any, ClassVar, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .core import (
     ACL_ALLOW_HEADERS,
@@ -59,16 +59,21 @@ class Decision(NamedTuple):
     reasons: Tuple[str, ...]
     #: Requested header names that were refused (preflights only).
     refused_headers: Tuple[str, ...] = ()
-    #: ``headers``, plus ``Vary: Origin`` when ``vary_origin``: all a response that has
-    #: neither CORS headers nor a Vary of its own needs.
-    all_headers: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
 class Policy:
     """One resource's options, validated and compiled: everything a request needs that
     does not depend on the request is computed here, once. Policies compare (and hash)
-    by identity: decisions are remembered per policy object."""
+    by identity: decisions are remembered per policy object, and resources whose options
+    are the same share one (``key``)."""
+
+    #: The options a policy holds: all but ``resources``.
+    OPTIONS: ClassVar[Tuple[str, ...]] = (
+        "origins", "methods", "expose_headers", "allow_headers", "supports_credentials",
+        "max_age", "send_wildcard", "vary_header", "automatic_options", "always_send",
+        "intercept_exceptions", "allow_private_network",
+    )  # fmt: skip
 
     origins: NameMatcher
     methods: Tuple[str, ...]
@@ -82,8 +87,6 @@ class Policy:
     always_send: bool
     intercept_exceptions: bool
     allow_private_network: bool
-    #: Which configuration layer set each option (for explanations).
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     any_method: bool = field(init=False, repr=False)
     methods_value: str = field(init=False, repr=False)
@@ -112,6 +115,13 @@ class Policy:
         for name, value in derived.items():
             object.__setattr__(self, name, value)
 
+    @property
+    def key(self) -> Tuple[Any, ...]:
+        """Equal for policies built from equal options."""
+        return tuple(
+            getattr(value, "key", value) for value in map(self.__getattribute__, self.OPTIONS)
+        )
+
 
 def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> Optional[str]:
     """The "most likely to be correct" ACAO for a request without Origin (always_send):
@@ -134,6 +144,28 @@ def fetch_normalized(method: str) -> str:
     return upper if upper in NORMALIZED_METHODS else method
 
 
+def judge_origin(policy: Policy, origin: Optional[str]) -> Tuple[Optional[str], str]:
+    """The Access-Control-Allow-Origin value for a request's Origin header (None: no
+    access) and the reason code. The one step that may run a callable in ``origins``."""
+    if not origin:
+        value = policy.no_origin_value
+        return value, NO_ORIGIN if value is None else NO_ORIGIN_ALWAYS_SEND
+    if policy.origins.wildcard and policy.send_wildcard:
+        return "*", ORIGIN_ALLOWED
+    if not is_reflectable_origin(origin):
+        return None, ORIGIN_INVALID
+    # Any page can send Origin null (sandboxed iframes, data: URLs): only the literal
+    # 'null' or '*' allows it, never a regex written for hosts, however wide.
+    if policy.origins.matches(origin, patterns=origin.lower() != "null"):
+        return origin, ORIGIN_ALLOWED
+    if policy.origins.checks and is_serialized_origin(origin):
+        verdict = policy.origins.check(origin)
+        if verdict:
+            return origin, ORIGIN_ALLOWED
+        return None, ORIGIN_NOT_ALLOWED if verdict is False else ORIGIN_CHECK_FAILED
+    return None, ORIGIN_NOT_ALLOWED
+
+
 def decide(
     policy: Policy,
     method: str,
@@ -150,32 +182,26 @@ def decide(
     headers, or None when absent. Nothing from the request is echoed unless it is
     visible ASCII (an Origin) or an HTTP token (a header name or method).
     """
-    vary = policy.vary_origin
-    if not origin:
-        value = policy.no_origin_value
-        if value is None:
-            return _decision((), vary, (NO_ORIGIN,))
-        reasons: List[str] = [NO_ORIGIN_ALWAYS_SEND]
-    elif policy.origins.wildcard and policy.send_wildcard:
-        value = "*"
-        reasons = [ORIGIN_ALLOWED]
-    elif not is_reflectable_origin(origin):
-        return _decision((), vary, (ORIGIN_INVALID,))
-    # Any page can send Origin null (sandboxed iframes, data: URLs): only the literal
-    # 'null' or '*' allows it, never a regex written for hosts, however wide.
-    elif policy.origins.matches(origin, patterns=origin.lower() != "null"):
-        value = origin
-        reasons = [ORIGIN_ALLOWED]
-    elif policy.origins.checks and is_serialized_origin(origin):
-        verdict = policy.origins.check(origin)
-        if not verdict:
-            reason = ORIGIN_NOT_ALLOWED if verdict is False else ORIGIN_CHECK_FAILED
-            return _decision((), vary, (reason,))
-        value = origin
-        reasons = [ORIGIN_ALLOWED]
-    else:
-        return _decision((), vary, (ORIGIN_NOT_ALLOWED,))
+    value, reason = judge_origin(policy, origin)
+    return grant(
+        policy, value, reason, method, request_method, request_headers, request_private_network
+    )
 
+
+def grant(
+    policy: Policy,
+    value: Optional[str],
+    reason: str,
+    method: str,
+    request_method: Optional[str] = None,
+    request_headers: Optional[str] = None,
+    request_private_network: Optional[str] = None,
+) -> Decision:
+    """``decide`` once the Origin is judged: ``value`` and ``reason`` come from
+    ``judge_origin``."""
+    if value is None:
+        return Decision((), policy.vary_origin, (reason,))
+    reasons = [reason]
     headers: List[Tuple[str, str]] = [(ACL_ORIGIN, value)]
     if policy.expose_value is not None:
         headers.append((ACL_EXPOSE_HEADERS, policy.expose_value))
@@ -209,18 +235,7 @@ def decide(
                 reasons.append(HEADER_NOT_ALLOWED)
         else:
             reasons.append(METHOD_NOT_ALLOWED)
-    return _decision(tuple(headers), vary, tuple(reasons), refused)
-
-
-def _decision(
-    headers: Tuple[Tuple[str, str], ...],
-    vary: bool,
-    reasons: Tuple[str, ...],
-    refused: Tuple[str, ...] = (),
-) -> Decision:
-    return Decision(
-        headers, vary, reasons, refused, (*headers, ("Vary", "Origin")) if vary else headers
-    )
+    return Decision(tuple(headers), policy.vary_origin, tuple(reasons), refused)
 
 
 def _allowed_headers(

@@ -11,7 +11,7 @@ from flask import Flask, Response
 
 import flask_cors.binding
 from flask_cors import CORS, cross_origin
-from flask_cors.app_config import snapshot
+from flask_cors.layers import snapshot
 
 ACAO = "Access-Control-Allow-Origin"
 ACAC = "Access-Control-Allow-Credentials"

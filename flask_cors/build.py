@@ -1,14 +1,41 @@
-"""Building a policy: the options of one resource, checked against each other."""
+"""Building policies: one resource's options checked against each other, and a source's
+policies compiled for an app's current config."""
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Any, Callable, Iterable, Mapping, Optional, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    MutableMapping,
+    Optional,
+    Set,
+    Tuple,
+)
+
+from flask import Flask
 
 from .core import ACL_ORIGIN, ConfigError
-from .layers import DEFAULT_LAYER
-from .patterns import NameMatcher
+from .layers import (
+    CONFIG_LAYER,
+    DEFAULT_LAYER,
+    RESOURCE_LAYER,
+    Layer,
+    config_values,
+    parse_config,
+    resolve,
+    snapshot,
+)
+from .patterns import NameMatcher, PathPattern
 from .policy import Policy
+from .resources import ResourceTable
+
+LOG = logging.getLogger("flask_cors")
 
 Warn = Callable[[str], None]
 
@@ -106,3 +133,88 @@ def _forbidden_names(values: Mapping[str, Any], where: str) -> Iterable[str]:
     for name in values["expose_headers"] or ():
         if name.lower() in FORBIDDEN_RESPONSE_HEADERS:
             yield f"{where}: expose_headers lists {name!r}, which browsers never expose to a page"
+
+
+class PolicySource:
+    """Option layers given in code, compiled together with an app's ``CORS_*`` config.
+
+    The compiled table is kept in the app's ``extensions["cors"]["tables"]`` (so it lives
+    and dies with the app) beside a snapshot of the ``CORS_*`` values it was compiled
+    from, and rebuilt on the first request after those values change, whether they are
+    replaced or changed in place: configuring an app after decorating its views works,
+    and removing an origin from a list in ``app.config`` revokes it on the next request.
+    """
+
+    def __init__(self, layers: List[Layer], label: str, with_resources: bool):
+        self.layers = layers
+        self.label = label
+        self.with_resources = with_resources
+        #: The Blueprint this source serves, if any (for ``flask cors routes``).
+        self.blueprint: Any = None
+        self._warned: Set[str] = set()
+
+    def validate(self) -> None:
+        """Compile without any app config, so mistakes in code fail at setup; how the
+        options combine is judged once an app's config is known, unless the code alone
+        settles it."""
+        self.compile({}, config_values({}), partial=True)
+
+    def table(self, app: Flask) -> ResourceTable:
+        """The compiled table for ``app``'s current configuration."""
+        config = app.config
+        live = config_values(config)
+        entry = app.extensions["cors"]["tables"].get(self) if "cors" in app.extensions else None
+        # Compared by value (a snapshot holds copies of lists and dicts), not by identity.
+        if entry is not None and entry[0] == live:
+            return entry[1]  # type: ignore[no-any-return]
+        values = tuple(map(snapshot, live))
+        table = self.compile(config, values)
+        cors_state(app)["tables"][self] = (values, table)
+        return table
+
+    def view_policy(self, app: Flask) -> Policy:
+        """The one policy of a source without resources (a decorator's), for ``app``."""
+        return self.table(app).rules[0][1]
+
+    def compile(
+        self, config: Mapping[str, Any], values: Tuple[Any, ...], partial: bool = False
+    ) -> ResourceTable:
+        """Merge the layers with the config whose ``CORS_*`` values are ``values`` and
+        compile one policy per resource, resources configured alike sharing one
+        (``partial``: see ``build_policy``)."""
+        config_options, config_warnings = parse_config(config, values)
+        for message in config_warnings:
+            self._warn(message)
+        layers = [*self.layers, (CONFIG_LAYER, config_options)]
+        if not self.with_resources:
+            policy = build_policy(*resolve(layers), self.label, self._warn, partial)
+            return ResourceTable(((_MATCH_ALL, policy),))
+        shared: Dict[Tuple[Any, ...], Policy] = {}
+        rules = []
+        for pattern, options in resolve(layers)[0]["resources"]:
+            where = f"{self.label} resource {pattern.source!r}"
+            values_sources = resolve([(RESOURCE_LAYER, options), *layers])
+            policy = build_policy(*values_sources, where, self._warn, partial)
+            rules.append((pattern, shared.setdefault(policy.key, policy)))
+        table = ResourceTable(tuple(rules), f"{self.label} resources")
+        for note in table.notes:
+            self._warn(note)
+        return table
+
+    def _warn(self, message: str) -> None:
+        """Log a setup warning once per source, however often the config is recompiled."""
+        if message not in self._warned:
+            self._warned.add(message)
+            LOG.warning("%s", message)
+
+
+_MATCH_ALL = PathPattern("*", None, re.compile(".*"))
+
+
+def cors_state(app: Flask) -> MutableMapping[str, Any]:
+    """This package's bookkeeping in ``app.extensions["cors"]``: the sources attached to
+    the app, the app-wide ones in answering order, and compiled tables by source."""
+    state: MutableMapping[str, Any] = app.extensions.setdefault(
+        "cors", {"sources": [], "app_wide": [], "tables": {}}
+    )
+    return state

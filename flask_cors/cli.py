@@ -10,7 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .explain import describe_policy, explain, format_explanation, route_policies
+from .explain import Explanation, explain
+from .routes import OPTION_ORDER, describe_policy, route_policies, source_label
 
 cors_cli = AppGroup("cors", help="Inspect this app's CORS policies.")
 
@@ -101,3 +102,40 @@ def _refuse_controls(hint: str, values: Sequence[str]) -> None:
     for value in values:
         if any(ord(character) < 0x20 or ord(character) == 0x7F for character in value):
             raise click.BadParameter(f"{value!r} contains a control character", param_hint=hint)
+
+
+def format_explanation(result: Explanation) -> str:
+    """The explanation as the CLI prints it."""
+    verdict = "ALLOWED" if result.allowed else "BLOCKED"
+    with_credentials = " with credentials" if result.credentials else ""
+    lines = [
+        f"{verdict}: a page at {result.origin} making {result.method} {result.path}"
+        f"{with_credentials}",
+        "",
+    ]
+    first = result.first_applied()
+    if first is not None and first.policy is not None:
+        lines.append(f"Policy: {source_label(first.source, first.pattern)}")
+        described = describe_policy(first.policy, result.set_by)
+        for name in OPTION_ORDER:
+            lines.append(f"  {name} = {_plain(described[name])}  ({result.set_by[name]})")
+    else:
+        lines.append("Policy: none applied to this request")
+    for exchange in result.exchanges:
+        lines.append("")
+        lines.append(f"{exchange.kind.capitalize()}: {exchange.method} {exchange.path}")
+        for name, value in exchange.request_headers:
+            lines.append(f"  > {name}: {value}")
+        lines.append(f"  < {exchange.status}")
+        for name, value in exchange.cors_headers():
+            lines.append(f"  < {name}: {value}")
+    lines.append("")
+    lines.append("Why:" if result.reasons else "Why: every CORS check passes")
+    lines.extend(f"  - {reason}" for reason in result.reasons)
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "(none)"
+    return str(value)

@@ -10,7 +10,8 @@ from typing import Any, Callable, Optional
 from flask import Response, after_this_request, current_app, request
 from flask.views import MethodView, View
 
-from .binding import HANDLED_KEY, PolicySource, apply_policy
+from .binding import HANDLED_KEY, apply_policy
+from .build import PolicySource
 from .core import ACL_REQUEST_METHOD, ConfigError
 from .layers import DECORATOR_LAYER
 from .options import parse_options

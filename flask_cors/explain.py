@@ -1,26 +1,20 @@
-"""Which CORS policy covers each route, and why one request is allowed or blocked: the
-logic behind ``flask cors routes`` and ``flask cors explain``."""
+"""Why one request is allowed or blocked: ``flask cors explain`` replays what a browser
+would send through the app and judges the answers as the browser would."""
 
 from __future__ import annotations
 
 import difflib
-import logging
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-from flask import Flask, request
-from flask.views import MethodView, View
+from flask import Flask
 
 from .binding import (
-    APPLIED,
     EXCEPTION_NOT_INTERCEPTED,
     RESOURCE_NOT_MATCHED,
     VIEW_SET_CORS,
     WILDCARD_BESIDE_CREDENTIALS,
-    PolicySource,
-    cors_state,
 )
 from .core import (
     ACL_ALLOW_HEADERS,
@@ -30,13 +24,6 @@ from .core import (
     ACL_REQUEST_HEADERS,
     ACL_REQUEST_METHOD,
 )
-from .decorator import (
-    _HTTP_METHOD_NAMES,
-    CrossOriginView,
-    answer_class_preflight,
-    method_policy_view,
-)
-from .layers import CONFIG_LAYER, RESOURCE_LAYER, Layer, config_values, parse_config, resolve
 from .patterns import NameMatcher
 from .policy import (
     HEADER_NOT_ALLOWED,
@@ -50,10 +37,15 @@ from .policy import (
     ORIGIN_INVALID,
     ORIGIN_NOT_ALLOWED,
     PREFLIGHT_ALLOWED,
-    Policy,
     fetch_normalized,
 )
-from .trace import LOG, TRACE_KEY, Step
+from .replay import Exchange, replay
+from .routes import (
+    describe_names,
+    set_by,
+    source_label,
+)
+from .trace import Step
 
 #: Fetch's CORS-safelisted methods and request headers: these need no preflight.
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -63,222 +55,6 @@ SIMPLE_CONTENT_TYPES = frozenset(
 )
 #: A Range value Fetch safelists: one range of bytes, "bytes=N-" or "bytes=N-M".
 SIMPLE_RANGE = re.compile(r"bytes=[0-9]+-[0-9]*")
-
-OPTION_ORDER = (
-    "origins",
-    "supports_credentials",
-    "methods",
-    "allow_headers",
-    "expose_headers",
-    "max_age",
-    "send_wildcard",
-    "always_send",
-    "vary_header",
-    "automatic_options",
-    "intercept_exceptions",
-    "allow_private_network",
-)
-
-
-# ---------------------------------------------------------------------------------------
-# Describing policies
-
-
-def describe_names(matcher: NameMatcher) -> List[str]:
-    """A matcher's configuration as written: '*', literals, regexes, then callables."""
-    if matcher.wildcard:
-        return ["*"]
-    return [
-        *matcher.configured_literals,
-        *(f"regex:{p.pattern}" for p in matcher.patterns),
-        *(f"callable:{check.name}" for check in matcher.checks),
-    ]
-
-
-def set_by(app: Flask, source: PolicySource, pattern: Optional[str]) -> Dict[str, str]:
-    """Which place set each option of the policy ``source`` gives the resource
-    ``pattern`` (None: a source without resources) under ``app``'s config."""
-    config_options = parse_config(app.config, config_values(app.config))[0]
-    layers: List[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
-    if source.with_resources:
-        resources = resolve(layers)[0]["resources"]
-        own = next(options for path, options in resources if path.source == pattern)
-        layers.insert(0, (RESOURCE_LAYER, own))
-    return resolve(layers)[1]
-
-
-def describe_policy(policy: Policy, layers: Mapping[str, str]) -> Dict[str, Any]:
-    """Every option of a compiled policy, as plain values, and the layer that set it
-    (``layers``, from ``set_by``)."""
-    values: Dict[str, Any] = {
-        "origins": describe_names(policy.origins),
-        "supports_credentials": policy.supports_credentials,
-        "methods": sorted(policy.methods),
-        "allow_headers": describe_names(policy.allow_headers),
-        "expose_headers": list(policy.expose_headers) if policy.expose_headers else [],
-        "max_age": policy.max_age,
-        "send_wildcard": policy.send_wildcard,
-        "always_send": policy.always_send,
-        "vary_header": policy.vary_header,
-        "automatic_options": policy.automatic_options,
-        "intercept_exceptions": policy.intercept_exceptions,
-        "allow_private_network": policy.allow_private_network,
-    }
-    values["set_by"] = {name: layers[name] for name in OPTION_ORDER}
-    return values
-
-
-def source_label(source: Any, pattern: Optional[str]) -> str:
-    """How a policy source is named in explanations: where it was set up, and which
-    resource pattern matched."""
-    if source is None or source.label == "cross_origin()":
-        return "@cross_origin on the view"
-    owner = f"CORS(blueprint {source.blueprint.name!r})" if source.blueprint else "CORS(app)"
-    return f"{owner} resource {pattern!r}" if pattern is not None else owner
-
-
-# ---------------------------------------------------------------------------------------
-# flask cors routes
-
-
-@dataclass
-class RoutePolicy:
-    """One URL rule and the CORS policy that covers it (None: no CORS)."""
-
-    rule: str
-    endpoint: str
-    methods: List[str]
-    applies: str
-    policy: Optional[Policy]
-    set_by: Dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> Dict[str, Any]:
-        """The route as JSON-ready values."""
-        described = describe_policy(self.policy, self.set_by) if self.policy is not None else None
-        return {
-            "rule": self.rule,
-            "endpoint": self.endpoint,
-            "methods": self.methods,
-            "policy": self.applies,
-            "options": described,
-        }
-
-
-def _blueprint_sources(app: Flask, endpoint: str) -> Iterator[PolicySource]:
-    """The blueprints' sources that answer for ``endpoint``, in the order Flask runs their
-    after_request functions: innermost blueprint first, latest CORS(bp) first."""
-    sources: List[PolicySource] = (
-        list(cors_state(app)["sources"]) if "cors" in app.extensions else []
-    )
-    name = endpoint.rpartition(".")[0]
-    while name:
-        blueprint = app.blueprints.get(name)
-        for source in reversed(sources):
-            if blueprint is not None and source.blueprint is blueprint:
-                yield source
-        name = name.rpartition(".")[0]
-
-
-def _sources_for(app: Flask, endpoint: str) -> Iterator[PolicySource]:
-    yield from _blueprint_sources(app, endpoint)
-    if "cors" in app.extensions:
-        yield from cors_state(app)["app_wide"]
-
-
-def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
-    """The methods of a class-based view decorated with :func:`cross_origin`, by name:
-    ``dispatch_request``, or the HTTP method names a ``MethodView`` dispatches to."""
-    if not isinstance(view_class, type) or not issubclass(view_class, View):
-        return {}
-    names = ["dispatch_request"]
-    if issubclass(view_class, MethodView):
-        names += sorted(_HTTP_METHOD_NAMES)
-    found = {}
-    for name in names:
-        attribute = getattr(view_class, name, None)
-        if isinstance(attribute, CrossOriginView):
-            found[name] = attribute
-    return found
-
-
-def route_policies(app: Flask) -> List[RoutePolicy]:
-    """Every URL rule of ``app`` with the policy that applies to it.
-
-    The decorator's policy covers its view; otherwise the first blueprint or app-wide
-    source whose resource patterns match the rule's text, in the order the app answers
-    (so a pattern is compared with the rule as written, converters included)."""
-    found = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
-        methods = sorted(rule.methods or ())
-        view = app.view_functions.get(rule.endpoint)
-        view_class = getattr(view, "view_class", None)
-        per_method = decorated_methods(view_class)
-        # The whole view is covered by a decorator on it, or on a View's dispatch_request.
-        whole: Optional[PolicySource] = getattr(view, "cors_source", None)
-        if whole is not None:
-            label = source_label(whole, None)
-        elif "dispatch_request" in per_method:
-            whole = per_method["dispatch_request"].cors_source
-            label = "@cross_origin on the view's dispatch_request()"
-        if whole is not None:
-            policy = whole.view_policy(app)
-            layers = set_by(app, whole, None)
-            found.append(RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, layers))
-            continue
-        # A MethodView whose methods are decorated: a row per decorated method.
-        rest = methods
-        for name, decorated in per_method.items():
-            covered = [m for m in methods if method_policy_view(view_class, m) is decorated]
-            if covered:
-                label = f"@cross_origin on the view's {name}()"
-                policy = decorated.cors_source.view_policy(app)
-                layers = set_by(app, decorated.cors_source, None)
-                found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy, layers))
-                rest = [m for m in rest if m not in covered]
-        if per_method and not set(rest) - {"OPTIONS"}:
-            continue
-        applies, covering, layers = "none", None, {}
-        for source in _sources_for(app, rule.endpoint):
-            match = source.table(app).match(rule.rule)
-            if match is not None:
-                pattern, covering = match
-                applies = source_label(source, pattern.source)
-                layers = set_by(app, source, pattern.source)
-                break
-        found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering, layers))
-    return found
-
-
-# ---------------------------------------------------------------------------------------
-# flask cors explain
-
-
-@dataclass
-class Exchange:
-    """One request replayed through the app, and what came back."""
-
-    kind: str  # "preflight" or "actual request"
-    method: str
-    path: str
-    request_headers: List[Tuple[str, str]]
-    status: int
-    headers: List[Tuple[str, str]]
-    steps: List[Step]
-
-    def values(self, name: str) -> List[str]:
-        wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
-
-    def cors_headers(self) -> List[Tuple[str, str]]:
-        """The response's Access-Control-* and Vary headers, as sent."""
-        return [
-            (name, value)
-            for name, value in self.headers
-            if name.lower().startswith("access-control-") or name.lower() == "vary"
-        ]
-
-    def applied(self) -> Optional[Step]:
-        return next((step for step in self.steps if step.event == APPLIED), None)
 
 
 @dataclass
@@ -321,84 +97,6 @@ def is_safelisted(name: str, value: str) -> bool:
     if lowered == "range":
         return SIMPLE_RANGE.fullmatch(value) is not None
     return lowered in SAFELISTED_HEADERS
-
-
-def replay(
-    app: Flask, method: str, path: str, headers: Sequence[Tuple[str, str]], kind: str
-) -> Exchange:
-    """Send one request through ``app``'s real CORS machinery, with every view replaced
-    by one answering an empty 200 (so nothing the views do happens), and record the CORS
-    steps taken for it."""
-    steps: List[Step] = []
-    saved = dict(app.view_functions)
-    try:
-        for endpoint, view in saved.items():
-            # A decorated view keeps the decorator's policy around an empty view; whatever
-            # was wrapped around the decorator does not run either.
-            app.view_functions[endpoint] = _stand_in(view)
-        with _steps_reported():
-            response = app.test_client().open(
-                path, method=method, headers=list(headers), environ_overrides={TRACE_KEY: steps}
-            )
-    finally:
-        app.view_functions.clear()
-        app.view_functions.update(saved)
-    return Exchange(
-        kind, method, path, list(headers), response.status_code, list(response.headers), steps
-    )
-
-
-@contextmanager
-def _steps_reported() -> Iterator[None]:
-    """The runtime reports its steps only while the flask_cors logger is at DEBUG: turn
-    that on for the replay if it is off, without letting the records reach a handler."""
-    if LOG.isEnabledFor(logging.DEBUG):
-        yield
-        return
-    level = LOG.level
-    LOG.setLevel(logging.DEBUG)
-    LOG.addFilter(_silenced)
-    try:
-        yield
-    finally:
-        LOG.removeFilter(_silenced)
-        LOG.setLevel(level)
-
-
-def _silenced(record: logging.LogRecord) -> bool:
-    return record.levelno > logging.DEBUG
-
-
-def _stub_view(*_: Any, **__: Any) -> str:
-    return ""
-
-
-def _stubbed(wrapper: CrossOriginView) -> CrossOriginView:
-    """The decorator's policy around an empty view."""
-    return CrossOriginView(_stub_view, wrapper._source, wrapper._answers_options)
-
-
-def _stand_in(view: Any) -> Any:
-    """What answers for ``view`` while replaying: its decorator's policy, the decorated
-    methods of its class (without creating an instance), each around an empty view, or
-    an empty 200."""
-    wrapper = getattr(view, "cors_wrapper", None)
-    if wrapper is not None:
-        return _stubbed(wrapper)
-    view_class = getattr(view, "view_class", None)
-    per_method = decorated_methods(view_class)
-    if not per_method:
-        return _stub_view
-    if "dispatch_request" in per_method:
-        return _stubbed(per_method["dispatch_request"])
-
-    def class_view_stand_in(**kwargs: Any) -> Any:
-        if getattr(view_class, request.method.lower(), None) is answer_class_preflight:
-            return answer_class_preflight(view_class)
-        decorated = method_policy_view(view_class, request.method)
-        return "" if decorated is None else _stubbed(decorated)(None, **kwargs)
-
-    return class_view_stand_in
 
 
 def explain(
@@ -578,44 +276,3 @@ def _closest(origin: str, origins: NameMatcher) -> str:
     if close:
         text += f"; closest: {', '.join(map(repr, close))}"
     return text
-
-
-# ---------------------------------------------------------------------------------------
-# Plain text
-
-
-def format_explanation(result: Explanation) -> str:
-    """The explanation as the CLI prints it."""
-    verdict = "ALLOWED" if result.allowed else "BLOCKED"
-    with_credentials = " with credentials" if result.credentials else ""
-    lines = [
-        f"{verdict}: a page at {result.origin} making {result.method} {result.path}"
-        f"{with_credentials}",
-        "",
-    ]
-    first = result.first_applied()
-    if first is not None and first.policy is not None:
-        lines.append(f"Policy: {source_label(first.source, first.pattern)}")
-        described = describe_policy(first.policy, result.set_by)
-        for name in OPTION_ORDER:
-            lines.append(f"  {name} = {_plain(described[name])}  ({result.set_by[name]})")
-    else:
-        lines.append("Policy: none applied to this request")
-    for exchange in result.exchanges:
-        lines.append("")
-        lines.append(f"{exchange.kind.capitalize()}: {exchange.method} {exchange.path}")
-        for name, value in exchange.request_headers:
-            lines.append(f"  > {name}: {value}")
-        lines.append(f"  < {exchange.status}")
-        for name, value in exchange.cors_headers():
-            lines.append(f"  < {name}: {value}")
-    lines.append("")
-    lines.append("Why:" if result.reasons else "Why: every CORS check passes")
-    lines.extend(f"  - {reason}" for reason in result.reasons)
-    return "\n".join(lines)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) if value else "(none)"
-    return str(value)

@@ -7,7 +7,8 @@ from typing import Any, Callable, Optional, Union, cast
 from flask import Blueprint, Flask, Response, current_app
 from flask.blueprints import BlueprintSetupState
 
-from .binding import PolicySource, answer, register
+from .binding import answer, register
+from .build import PolicySource
 from .core import ConfigError
 from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER
 from .options import parse_options

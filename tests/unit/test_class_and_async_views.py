@@ -11,7 +11,9 @@ from flask.views import MethodView, View
 from response_headers import cors_header_names, vary_tokens
 
 from flask_cors import CORS, cross_origin
-from flask_cors.explain import explain, format_explanation, route_policies
+from flask_cors.cli import format_explanation
+from flask_cors.explain import explain
+from flask_cors.routes import route_policies
 
 A = "https://a.example"
 B = "https://b.example"

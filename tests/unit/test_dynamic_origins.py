@@ -11,7 +11,9 @@ from flask import Blueprint, Flask
 from response_headers import cors_header_names, vary_tokens
 
 from flask_cors import CORS, cross_origin
-from flask_cors.explain import describe_names, explain, format_explanation
+from flask_cors.cli import format_explanation
+from flask_cors.explain import explain
+from flask_cors.routes import describe_names
 
 A = "https://a.example"
 B = "https://b.example"

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from flask_cors import CORS
-from flask_cors.binding import PolicySource
+from flask_cors.build import PolicySource
 from flask_cors.layers import CONSTRUCTOR_LAYER
 from flask_cors.options import parse_options
 

@@ -1,15 +1,23 @@
-"""Per-request CORS overhead against bare Flask, for this project and for Flask-CORS 6.
+"""Per-request CORS overhead against bare Flask, for this project, a hand-written hook and
+Flask-CORS 6.
 
-Each scenario builds two apps with the same routes, one bare and one with CORS, and
-times them in the same process, alternating batches (A B A B ...), so that both see the
-same machine state; the result is the median over rounds of the per-round ratio
-cors/bare. ``run`` measures whatever package is importable as ``flask_cors``;
+Each scenario builds apps with the same routes, one bare, one with CORS and (where one
+fits the configuration) one with a hand-written ``after_request`` hook that sends the
+same headers as this project, the floor a general library is measured against. They are
+timed in the same process, alternating short batches in every order (A B C, B C A, ...),
+so that all see the same machine state; the results are the medians over rounds of the
+per-round ratio to bare Flask and of the per-round overhead over it, in microseconds.
+Before any timing, the hook's answers are checked against flask_cors's (status, headers
+and body, for the scenario's request and a few probes): a hook that sends less would make
+an unfair floor. ``run`` measures whatever package is importable as ``flask_cors``;
 ``compare`` runs it here (this project) and in a separate virtual environment holding
-Flask-CORS 6 from PyPI, then prints one table and writes a plot. Hostile requests (some
-take Flask-CORS seconds, or forever) are timed in a child process per scenario, stopped
-after ``HOSTILE_CAP_S``.
+Flask-CORS 6 from PyPI, then prints the tables, the targets and writes a plot. Hostile
+requests (some take Flask-CORS seconds, or forever) are timed in a child process per
+scenario, stopped after ``HOSTILE_CAP_S``.
 
     python benchmarks/bench.py compare --out reports/bench    # what `tox -e bench` runs
+    python benchmarks/bench.py run --rounds 3                 # the CI smoke run
+    python benchmarks/bench.py check                          # the hook's headers only
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import importlib.metadata
 import json
 import os
 import queue
+import re
 import statistics
 import subprocess
 import sys
@@ -28,7 +37,19 @@ import time
 import tracemalloc
 import venv
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 HERE = Path(__file__).resolve().parent
 UPSTREAM_REQUIREMENT = "flask-cors>=6,<7"
@@ -84,29 +105,82 @@ PREFLIGHT = {
 }
 
 
-def scenarios(full: bool) -> List[Tuple[str, str, int, Dict[str, Any], Environ]]:
+class Hook(NamedTuple):
+    """What the hand-written hook needs to answer as this project does for one
+    configuration: which origins it allows (None: any) and the Access-Control-Allow-Origin
+    it sends to a request without Origin (None: nothing)."""
+
+    allow: Optional[Callable[[str], Any]]
+    no_origin: Optional[str]
+
+
+class Scenario(NamedTuple):
+    """One timed configuration and request."""
+
+    name: str
+    group: str
+    size: int
+    #: CORS(app, **options), or @cross_origin(**options) on the view with ``decorator``.
+    options: Dict[str, Any]
+    env: Environ
+    decorator: bool = False
+    #: The hand-written hook for this configuration, where one is meaningful.
+    hook: Optional[Hook] = None
+
+
+#: The default configuration (origins '*', no send_wildcard): any Origin echoed, '*' to
+#: requests without one.
+DEFAULT_HOOK = Hook(allow=None, no_origin="*")
+APP_ORIGIN = ORIGIN["Origin"]
+
+
+def allow_app_origin(origin: str) -> bool:
+    """The callable of the "callable in origins" scenario."""
+    return origin == APP_ORIGIN
+
+
+def literal_hook(allowed: Sequence[str]) -> Hook:
+    """Literal origins, compared case-insensitively; without Origin, this project sends the
+    alphabetically first one."""
+    lowered = frozenset(origin.lower() for origin in allowed)
+    return Hook(allow=lambda origin: origin.lower() in lowered, no_origin=min(allowed))
+
+
+def regex_hook(patterns: Sequence[str]) -> Hook:
+    """Regex origins, each matching the whole Origin, case-insensitively, in one pass."""
+    either = re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+    return Hook(allow=either.fullmatch, no_origin=None)
+
+
+def scenarios(full: bool) -> List[Scenario]:
     """The table's scenarios, and with ``full`` the extra points of the plot."""
+    get, preflight = environ("GET", "/items", ORIGIN), environ("OPTIONS", "/items", PREFLIGHT)
     table = [
-        ("default GET with Origin", "basic", 0, {}, environ("GET", "/items", ORIGIN)),
-        ("default preflight", "basic", 0, {}, environ("OPTIONS", "/items", PREFLIGHT)),
-        ("GET without Origin", "basic", 0, {}, environ("GET", "/items", {})),
-    ]
+        Scenario("default GET with Origin", "basic", 0, {}, get, hook=DEFAULT_HOOK),
+        Scenario("default preflight", "basic", 0, {}, preflight, hook=DEFAULT_HOOK),
+        Scenario("GET without Origin", "basic", 0, {}, environ("GET", "/items", {}),
+                 hook=DEFAULT_HOOK),
+        Scenario("callable in origins", "basic", 0, {"origins": [allow_app_origin]}, get,
+                 hook=Hook(allow=allow_app_origin, no_origin=None)),
+        Scenario("decorator", "basic", 0, {}, get, decorator=True, hook=DEFAULT_HOOK),
+    ]  # fmt: skip
     origin_counts = [1, 10, 100, 1000, 10000] if full else [1, 100, 10000]
     for count in origin_counts:
-        allowed = origin_list(count - 1) + ["https://app.example"]  # the match comes last
+        allowed = origin_list(count - 1) + [APP_ORIGIN]  # the match comes last
         table.append(
-            (f"{count} literal origins", "origins", count, {"origins": allowed},
-             environ("GET", "/items", ORIGIN))
+            Scenario(f"{count} literal origins", "origins", count, {"origins": allowed}, get,
+                     hook=literal_hook(allowed))
         )  # fmt: skip
+    regexes = [*regex_list(99), r"https://app\.example"]
     table.append(
-        ("100 regex origins", "regex", 100,
-         {"origins": [*regex_list(99), r"https://app\.example"]},
-         environ("GET", "/items", ORIGIN))
+        Scenario("100 regex origins", "regex", 100, {"origins": regexes}, get,
+                 hook=regex_hook(regexes))
     )  # fmt: skip
+    # No hook: a resource table is what a hand-written hook would not have.
     for count in [1, 10, 100, 1000] if full else [1000]:
         table.append(
-            (f"{count} resources", "resources", count, {"resources": resource_dict(count)},
-             environ("GET", f"/r{count - 1}/items/1", ORIGIN))
+            Scenario(f"{count} resources", "resources", count, {"resources": resource_dict(count)},
+                     environ("GET", f"/r{count - 1}/items/1", ORIGIN))
         )  # fmt: skip
     return table
 
@@ -167,22 +241,81 @@ def hostile_scenarios() -> List[Tuple[str, str, int, Dict[str, Any], Environ]]:
     ]  # fmt: skip
 
 
-def build_app(options: Optional[Dict[str, Any]]) -> Any:
-    """An app with catch-all routes, with CORS(app, **options) unless options is None."""
+def build_app(options: Optional[Dict[str, Any]], decorator: bool = False) -> Any:
+    """An app with catch-all routes, with CORS(app, **options) unless options is None, or
+    with ``decorator`` its view wrapped in @cross_origin(**options) and no extension."""
     from flask import Flask
 
     import flask_cors
 
     app = Flask(f"bench_{'bare' if options is None else 'cors'}")
 
-    @app.route("/", defaults={"path": ""}, methods=["GET", "PUT", "POST"])
-    @app.route("/<path:path>", methods=["GET", "PUT", "POST"])
     def view(path: str) -> str:
         return "ok"
 
-    if options is not None:
+    if options is not None and decorator:
+        view = flask_cors.cross_origin(**options)(view)
+    view = app.route("/<path:path>", methods=["GET", "PUT", "POST"])(view)
+    app.route("/", defaults={"path": ""}, methods=["GET", "PUT", "POST"])(view)
+    if options is not None and not decorator:
         flask_cors.CORS(app, **options)
     return app
+
+
+# The hand-written hook: what a careful developer would write instead of an extension.
+# It wraps app.process_response, as this project does, rather than being an after_request
+# function: Flask's dispatch of those would add its own cost to the floor. It reads the
+# WSGI environ and appends headers with Headers.add (public API throughout), and assumes
+# the views set no CORS header of their own (the benchmark's do not).
+# Access-Control-Allow-Methods is flask_cors's default method list, sorted, as it sends it.
+HOOK_METHODS = frozenset({"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"})
+HOOK_METHODS_VALUE = ", ".join(sorted(HOOK_METHODS))
+
+
+def add_hand_written_cors(
+    app: Any, allow: Optional[Callable[[str], Any]], no_origin: Optional[str]
+) -> None:
+    """Answer CORS on every response of ``app``: ``allow(origin)`` says whether an Origin
+    is allowed (None: any is), ``no_origin`` is what to send a request without one."""
+    from flask import request
+
+    process_response = app.process_response
+
+    def hand_written_cors(response: Any) -> Any:
+        response, env = process_response(response), request.environ
+        headers, origin = response.headers, env.get("HTTP_ORIGIN")
+        if not origin:
+            if no_origin is not None:
+                headers.add("Access-Control-Allow-Origin", no_origin)
+        elif allow is None or allow(origin):
+            headers.add("Access-Control-Allow-Origin", origin)
+            method = env.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "").upper()
+            if env["REQUEST_METHOD"] == "OPTIONS" and method in HOOK_METHODS:
+                names: Dict[str, str] = {}  # each name once, as first spelled
+                for name in env.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").split(","):
+                    if name.strip(" \t"):
+                        names.setdefault(name.strip(" \t").lower(), name.strip(" \t"))
+                if names:
+                    headers.add("Access-Control-Allow-Headers", ", ".join(sorted(names.values())))
+                headers.add("Access-Control-Allow-Methods", HOOK_METHODS_VALUE)
+        if "Vary" in headers:
+            response.vary.add("Origin")
+        else:
+            headers.add("Vary", "Origin")
+        return response
+
+    app.process_response = hand_written_cors
+
+
+def build_hook_app(hook: Hook) -> Any:
+    """The bare app's routes, with the hand-written hook for ``hook``'s configuration."""
+    app = build_app(None)
+    add_hand_written_cors(app, hook.allow, hook.no_origin)
+    return app
+
+
+def build_scenario_app(scenario: Scenario) -> Any:
+    return build_app(scenario.options, decorator=scenario.decorator)
 
 
 def _start_response(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
@@ -199,47 +332,210 @@ def call(app: Any, env: Environ) -> None:
         close()
 
 
+# --------------------------------------------------------------------------------------
+# The hook's answers against flask_cors's, before any timing
+
+Answer = Tuple[str, Tuple[Tuple[str, str], ...], bytes]
+
+
+def answer(app: Any, env: Environ) -> Answer:
+    """Status, headers (sorted by name, case-insensitively; repeated ones kept in order)
+    and body of one request, through the same WSGI call as the timed ones."""
+    seen: Dict[str, Any] = {}
+
+    def start_response(status: str, headers: List[Tuple[str, str]], exc_info: Any = None) -> Any:
+        seen.update(status=status, headers=headers)
+
+    body = app.wsgi_app(dict(env), start_response)
+    try:
+        content = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    headers = tuple(sorted(seen["headers"], key=lambda item: item[0].lower()))
+    return seen["status"], headers, content
+
+
+def probes() -> List[Tuple[str, Environ]]:
+    """Requests every hook is checked on besides its scenario's own: allowed and refused
+    origins, with and without preflight, no Origin, and requested headers to sort, fold
+    and deduplicate."""
+    other = {"Origin": "https://other.example"}
+    messy = {**PREFLIGHT, "Access-Control-Request-Headers": "X-B, x-a,content-type, X-A,,"}
+    return [
+        ("GET with Origin", environ("GET", "/items", ORIGIN)),
+        ("preflight", environ("OPTIONS", "/items", PREFLIGHT)),
+        ("GET without Origin", environ("GET", "/items", {})),
+        ("GET from another origin", environ("GET", "/items", other)),
+        ("preflight from another origin", environ("OPTIONS", "/items", {**PREFLIGHT, **other})),
+        ("preflight, unsorted mixed-case names", environ("OPTIONS", "/items", messy)),
+        ("preflight without requested headers",
+         environ("OPTIONS", "/items", {**ORIGIN, "Access-Control-Request-Method": "DELETE"})),
+        ("POST with Origin", environ("POST", "/other/path", ORIGIN)),
+    ]  # fmt: skip
+
+
+def hook_differences(
+    scenario: Scenario, cors: Any, hook_app: Any
+) -> List[Tuple[str, Answer, Answer]]:
+    """Where the hand-written hook's answers differ from flask_cors's, on the scenario's
+    request and on ``probes()``: each request's label, flask_cors's answer and the
+    hook's; none when they are all equal."""
+    differences = []
+    for label, env in [("the scenario's request", scenario.env), *probes()]:
+        theirs, mine = answer(cors, env), answer(hook_app, env)
+        if theirs != mine:
+            differences.append((label, theirs, mine))
+    return differences
+
+
+def allows(app: Any, env: Environ) -> bool:
+    """Whether ``app`` sends Access-Control-Allow-Origin to ``env``."""
+    _status, headers, _body = answer(app, env)
+    return any(name.lower() == "access-control-allow-origin" for name, _value in headers)
+
+
+class HookMismatch(AssertionError):
+    """The hand-written hook does not answer as flask_cors does: it would be an unfair
+    floor (or this project changed what it sends)."""
+
+
+def check_hook(scenario: Scenario, cors: Any, hook_app: Any) -> None:
+    """Raise ``HookMismatch`` unless the hook answers every probe as flask_cors does."""
+    differences = hook_differences(scenario, cors, hook_app)
+    if differences:
+        raise HookMismatch(
+            f"{scenario.name}: the hand-written hook does not answer as flask_cors:\n  "
+            + "\n  ".join(f"{label}: flask_cors {theirs!r}, hook {mine!r}"
+                           for label, theirs, mine in differences)
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# Timing
+
+
 def measure(
     options: Dict[str, Any], env: Environ, rounds: int, size: int = 20, warmup: int = 200
 ) -> Dict[str, float]:
-    """Median per-request time of both apps and the median of per-round ratios.
+    """Median per-request time of both apps, the median of per-round ratios and the
+    median of per-round overheads (µs).
 
     Rounds are short (``size`` requests per app) and alternate which app goes first, so
-    both apps see the same machine state; the median ratio shrugs off the rounds a
-    noisy neighbour disturbed."""
+    both apps see the same machine state; the medians shrug off the rounds a noisy
+    neighbour disturbed."""
     return measure_apps(build_app(None), build_app(options), env, rounds, size, warmup)
+
+
+def time_rounds(
+    apps: Sequence[Any], env: Environ, rounds: int, size: int, warmup: int
+) -> List[List[float]]:
+    """Seconds per request of each app in each round. Each round runs every app once,
+    ``size`` requests in a row; successive rounds rotate the order and then reverse it
+    (with three apps: ABC BCA CAB CBA ACB BAC), so no app always follows the same one."""
+    for app in apps:  # warm up: first-request work, caches
+        for _ in range(warmup):
+            call(app, env)
+    times: List[List[float]] = [[] for _ in apps]
+    indices = list(range(len(apps)))
+    gc.disable()
+    try:
+        for index in range(rounds):
+            shift = index % len(apps)
+            order = indices[shift:] + indices[:shift]
+            if (index // len(apps)) % 2:
+                order.reverse()
+            for position in order:
+                app = apps[position]
+                start = time.perf_counter()
+                for _ in range(size):
+                    call(app, env)
+                times[position].append((time.perf_counter() - start) / size)
+    finally:
+        gc.enable()
+    return times
+
+
+def against(base: List[float], other: List[float]) -> Dict[str, float]:
+    """``other``'s median time (µs), and its medians of per-round overhead over ``base``
+    (µs) and of per-round ratio to it."""
+    return {
+        "us": statistics.median(other) * 1e6,
+        "overhead_us": statistics.median(o - b for b, o in zip(base, other)) * 1e6,
+        "ratio": statistics.median(o / b for b, o in zip(base, other)),
+    }
 
 
 def measure_apps(
     bare: Any, cors: Any, env: Environ, rounds: int, size: int, warmup: int
 ) -> Dict[str, float]:
     """``measure`` for apps already built."""
-    for app in (bare, cors):  # warm up: first-request work, caches
-        for _ in range(warmup):
-            call(app, env)
-    bare_times: List[float] = []
-    cors_times: List[float] = []
-    gc.disable()
-    try:
-        for index in range(rounds):
-            order = [(bare, bare_times), (cors, cors_times)]
-            if index % 2:
-                order.reverse()
-            for app, times in order:
-                start = time.perf_counter()
-                for _ in range(size):
-                    call(app, env)
-                times.append((time.perf_counter() - start) / size)
-    finally:
-        gc.enable()
-    ratios = [c / b for b, c in zip(bare_times, cors_times)]
+    bare_times, cors_times = time_rounds([bare, cors], env, rounds, size, warmup)
+    result = against(bare_times, cors_times)
     return {
         "bare_us": statistics.median(bare_times) * 1e6,
-        "cors_us": statistics.median(cors_times) * 1e6,
-        "ratio": statistics.median(ratios),
+        "cors_us": result["us"],
+        "ratio": result["ratio"],
+        "overhead_us": result["overhead_us"],
         "rounds": rounds,
         "batch": size,
     }
+
+
+def measure_scenario(
+    scenario: Scenario, rounds: int, with_hook: bool, size: int = 20, warmup: int = 200
+) -> Dict[str, Any]:
+    """One scenario's row: bare Flask, flask_cors and (``with_hook`` and the scenario has
+    one) the hand-written hook, timed in the same rounds.
+
+    Before timing, the hook's answers must equal flask_cors's (``HookMismatch`` if not).
+    Without ``with_hook`` (another implementation than this project, whose answers may
+    differ), the hook only tells whether flask_cors allows the request at all: if it does
+    not, or cannot be configured so, the row is not supported (``n/a``) and not timed."""
+    row: Dict[str, Any] = {"scenario": scenario.name, "group": scenario.group,
+                           "size": scenario.size, "supported": True}  # fmt: skip
+    bare = build_app(None)
+    hook_app = build_hook_app(scenario.hook) if scenario.hook is not None else None
+    try:
+        cors = build_scenario_app(scenario)
+    except Exception as error:  # an option this flask_cors does not accept
+        cors = None
+        row["note"] = f"setup failed: {type(error).__name__}: {error}"
+    if cors is not None and hook_app is not None:
+        if with_hook:
+            check_hook(scenario, cors, hook_app)
+        elif allows(hook_app, scenario.env) and not allows(cors, scenario.env):
+            row["note"] = (
+                "no Access-Control-Allow-Origin for the allowed origin: the configuration "
+                "is not supported"
+            )
+        else:
+            # For the record: which requests it answers otherwise than this project.
+            row["differs_on"] = [label for label, _theirs, _mine in
+                                 hook_differences(scenario, cors, hook_app)]  # fmt: skip
+    if "note" in row:
+        row.update(supported=False, cors_us=None, ratio=None, overhead_us=None,
+                   rounds=0, batch=size)  # fmt: skip
+        row["bare_us"] = (
+            statistics.median(time_rounds([bare], scenario.env, rounds, size, warmup)[0]) * 1e6
+        )
+        return row
+    apps = [bare, cors] + ([hook_app] if with_hook and hook_app is not None else [])
+    times = time_rounds(apps, scenario.env, rounds, size, warmup)
+    result = against(times[0], times[1])
+    row.update(
+        bare_us=statistics.median(times[0]) * 1e6, cors_us=result["us"],
+        ratio=result["ratio"], overhead_us=result["overhead_us"], rounds=rounds, batch=size,
+    )  # fmt: skip
+    if len(times) == 3:
+        hook = against(times[0], times[2])
+        # The library's cost over the hook's, paired round by round.
+        hook["cors_minus_hook_us"] = statistics.median(
+            c - h for c, h in zip(times[1], times[2])
+        ) * 1e6  # fmt: skip
+        row["hook"] = hook
+    return row
 
 
 def memory(
@@ -302,15 +598,15 @@ def implementation() -> Tuple[str, str]:
     return "flask_cors", version
 
 
-def run(rounds: int, full: bool) -> Dict[str, Any]:
-    """Every scenario against the importable flask_cors."""
+def run(rounds: int, full: bool, with_hook: bool = True) -> Dict[str, Any]:
+    """Every scenario against the importable flask_cors, and with ``with_hook`` (this
+    project) the hand-written hook beside it, its answers checked first."""
     name, version = implementation()
     results = []
-    for label, group, size, options, env in scenarios(full):
-        result = measure(options, env, rounds)
-        result.update(scenario=label, group=group, size=size)
+    for scenario in scenarios(full):
+        result = measure_scenario(scenario, rounds, with_hook)
         results.append(result)
-        print(f"  {name}: {label}: {result['ratio']:.3f}", file=sys.stderr, flush=True)
+        print(f"  {name}: {scenario.name}: {progress(result)}", file=sys.stderr, flush=True)
     for index, (label, group, size, _options, _env) in enumerate(hostile_scenarios()):
         result = hostile_measure(index, rounds)
         result.update(scenario=label, group=group, size=size)
@@ -328,7 +624,29 @@ def run(rounds: int, full: bool) -> Dict[str, Any]:
             lambda index: environ("GET", "/r999/items/1", {"Origin": hostile_origin(index)}),
         ),
     }
-    return {"implementation": name, "version": version, "results": results, "memory": mem}
+    return {"implementation": name, "version": version, "hook": with_hook, "results": results,
+            "memory": mem}  # fmt: skip
+
+
+def progress(row: Dict[str, Any]) -> str:
+    """A scenario's figures on one line, for stderr while the run goes on."""
+    if not row["supported"]:
+        return f"n/a ({row['note']})"
+    text = f"{row['ratio']:.3f}, +{row['overhead_us']:.2f} µs"
+    if "hook" in row:
+        hook = row["hook"]
+        text += f"; hook {hook['ratio']:.3f}, +{hook['overhead_us']:.2f} µs"
+    return text
+
+
+def check(full: bool) -> int:
+    """Only the hook's answers against the importable flask_cors's, every scenario."""
+    for scenario in scenarios(full):
+        if scenario.hook is None:
+            continue
+        check_hook(scenario, build_scenario_app(scenario), build_hook_app(scenario.hook))
+        print(f"{scenario.name}: the hook answers {len(probes()) + 1} requests as flask_cors")
+    return 0
 
 
 # --------------------------------------------------------------------------------------
@@ -473,11 +791,13 @@ def compare(rounds: int, out: Path, upstream_env: Path) -> int:
     ours = run(rounds, full=True)
     python = upstream_python(upstream_env)
     # -I: the repository root is not on sys.path there, so flask_cors is Flask-CORS.
+    # --no-hook: the hook answers as this project does, not as Flask-CORS does.
     completed = subprocess.run(
-        [str(python), "-I", str(HERE / "bench.py"), "run", "--rounds", str(rounds), "--full"],
+        [str(python), "-I", str(HERE / "bench.py"), "run", "--rounds", str(rounds), "--full",
+         "--no-hook"],
         check=True,
         stdout=subprocess.PIPE,
-    )
+    )  # fmt: skip
     theirs = json.loads(completed.stdout)
     (out / "bench.json").write_text(json.dumps([ours, theirs], indent=2) + "\n")
     print(table(ours, theirs))
@@ -488,33 +808,67 @@ def compare(rounds: int, out: Path, upstream_env: Path) -> int:
 
 TABLE_ROWS = [
     "default GET with Origin", "default preflight", "GET without Origin",
+    "callable in origins", "decorator",
     "1 literal origins", "100 literal origins", "10000 literal origins",
     "100 regex origins", "1000 resources",
 ]  # fmt: skip
+ROW_LABELS = {"1 literal origins": "1 literal origin", "decorator": "@cross_origin() decorator"}
+
+
+def overhead_cells(row: Optional[Dict[str, Any]]) -> Tuple[str, str]:
+    """A contender's overhead over bare Flask (µs) and ratio to it, or n/a twice."""
+    if row is None or row.get("ratio") is None:
+        return "n/a", "n/a"
+    overhead = row.get("overhead_us")
+    return ("?" if overhead is None else f"{overhead:+.2f}"), f"{row['ratio']:.3f}"
 
 
 def table(ours: Dict[str, Any], theirs: Dict[str, Any]) -> str:
-    """A Markdown table of both implementations' median ratios and memory."""
+    """Markdown tables: each contender's median overhead and ratio per scenario, the
+    targets, memory and hostile requests."""
 
-    def by_name(report: Dict[str, Any]) -> Dict[str, Dict[str, float]]:
+    def by_name(report: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
         return {row["scenario"]: row for row in report["results"]}
 
     a, b = by_name(ours), by_name(theirs)
     head_a = f"{ours['implementation']} {ours['version']}"
     head_b = f"{theirs['implementation']} {theirs['version']}"
     lines = [
-        f"| scenario | bare Flask (µs) | {head_a} | {head_b} |",
-        "|---|---:|---:|---:|",
+        f"| scenario | bare Flask (µs) | hand-written hook (+µs) | ratio | {head_a} (+µs) | ratio "
+        f"| {head_b} (+µs) | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in TABLE_ROWS:  # the basic, origins, regex and resources groups
-        label = name.replace("1 literal origins", "1 literal origin")
+        if name not in a:
+            continue
         row = (
-            label,
+            ROW_LABELS.get(name, name),
             f"{a[name]['bare_us']:.1f}",
-            f"{a[name]['ratio']:.3f}",
-            f"{b[name]['ratio']:.3f}",
+            *(overhead_cells(a[name]["hook"]) if "hook" in a[name] else ("—", "—")),
+            *overhead_cells(a[name]),
+            *overhead_cells(b.get(name)),
         )
         lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append(
+        "+µs: median over rounds of the per-request time minus bare Flask's in the same "
+        "round; ratio: median of the per-round ratios to bare Flask. The hook and this project "
+        f"are timed in the same rounds, {head_b} in its own process. n/a: the configuration "
+        "does not allow the request there; —: no hand-written hook for it."
+    )
+    unsupported = [(name, row["note"]) for name, row in b.items() if row.get("note")]
+    for name, note in unsupported:
+        lines.append(f"{head_b}, {ROW_LABELS.get(name, name)}: n/a ({note}).")
+    differing = [
+        ROW_LABELS.get(name, name) for name in TABLE_ROWS if b.get(name, {}).get("differs_on")
+    ]
+    if differing:
+        lines.append(
+            f"{head_b} answers some of the checked requests otherwise than {head_a} and the "
+            f"hook in: {', '.join(differing)} (bench.json: differs_on)."
+        )
+    lines.append("")
+    lines.append(targets_table(ours))
     lines.append("")
     lines.append("| memory | " + head_a + " | " + head_b + " |")
     lines.append("|---|---:|---:|")
@@ -531,11 +885,53 @@ def table(ours: Dict[str, Any], theirs: Dict[str, Any]) -> str:
                 f"{other['peak_kib']:.1f} |"
             )
     lines.append("")
-    lines.append(
-        "Ratios are median per-request time with CORS / without, same process, alternated."
-    )
-    lines.append("")
     lines.append(hostile_table(ours, theirs))
+    return "\n".join(lines)
+
+
+#: Most this project may cost per request over the hand-written hook (µs), per scenario.
+HOOK_TARGETS = {"default GET with Origin": 1.0, "default preflight": 1.0}
+#: Highest ratio to bare Flask this project may have, per scenario.
+RATIO_TARGETS = {"callable in origins": 1.10, "decorator": 1.10}
+
+
+def targets(ours: Dict[str, Any]) -> List[Tuple[str, Optional[bool], str]]:
+    """Each target: what it asks, whether it holds (None: no figures) and the figures."""
+    rows = {row["scenario"]: row for row in ours["results"]}
+    verdicts: List[Tuple[str, Optional[bool], str]] = []
+    for name, limit in HOOK_TARGETS.items():
+        what = f"{ROW_LABELS.get(name, name)}: within {limit:.1f} µs of the hand-written hook"
+        row = rows.get(name)
+        if row is None or row.get("overhead_us") is None or "hook" not in row:
+            verdicts.append((what, None, "not measured"))
+            continue
+        hook = row["hook"]
+        difference = hook.get("cors_minus_hook_us", row["overhead_us"] - hook["overhead_us"])
+        figures = (
+            f"+{row['overhead_us']:.2f} µs against the hook's +{hook['overhead_us']:.2f} µs: "
+            f"{difference:+.2f} µs over it (median of per-round differences)"
+        )
+        verdicts.append((what, difference <= limit, figures))
+    for name, limit in RATIO_TARGETS.items():
+        what = f"{ROW_LABELS.get(name, name)}: ratio to bare Flask at most {limit:.2f}"
+        row = rows.get(name)
+        if row is None or row.get("ratio") is None:
+            verdicts.append((what, None, "not measured"))
+            continue
+        figures = f"ratio {row['ratio']:.3f} (+{row['overhead_us']:.2f} µs)"
+        verdicts.append((what, row["ratio"] <= limit, figures))
+    return verdicts
+
+
+def targets_table(ours: Dict[str, Any]) -> str:
+    """The targets as a Markdown table, each line saying holds or misses."""
+    head = f"{ours['implementation']} {ours['version']}"
+    lines = [f"| target ({head}) | figures | verdict |", "|---|---|---|"]
+    for what, holds, figures in targets(ours):
+        verdict = "n/a" if holds is None else "holds" if holds else "**misses**"
+        lines.append(f"| {what} | {figures} | {verdict} |")
+    lines.append("")
+    lines.append("Timings depend on the machine and its load: a miss is reported, never an error.")
     return "\n".join(lines)
 
 
@@ -608,18 +1004,22 @@ def plot(ours: Dict[str, Any], theirs: Dict[str, Any], path: Path) -> None:
         (axes[0], "origins", "literal origins allowed (match last)"),
         (axes[1], "resources", "resource patterns (match last)"),
     ):
-        for report, style in ((ours, "o-"), (theirs, "s--")):
-            points = sorted(
-                (row["size"], row["ratio"]) for row in report["results"] if row["group"] == group
-            )
-            axis.plot(
-                [x for x, _ in points], [y for _, y in points], style,
-                label=f"{report['implementation']} {report['version']}",
-            )  # fmt: skip
+        lines = [
+            (f"{report['implementation']} {report['version']}", style,
+             sorted((row["size"], row["ratio"]) for row in report["results"]
+                    if row["group"] == group and row.get("ratio") is not None))
+            for report, style in ((ours, "o-"), (theirs, "s--"))
+        ]  # fmt: skip
+        hook = sorted((row["size"], row["hook"]["ratio"]) for row in ours["results"]
+                      if row["group"] == group and "hook" in row)  # fmt: skip
+        if hook:
+            lines.append(("hand-written hook", "^:", hook))
+        for label, style, points in lines:
+            if points:
+                axis.plot([x for x, _ in points], [y for _, y in points], style, label=label)
         axis.set_xscale("log")
         axis.set_yscale("log")
-        highest = max(row["ratio"] for report in (ours, theirs) for row in report["results"]
-                      if row["group"] == group)  # fmt: skip
+        highest = max((y for _label, _style, points in lines for _x, y in points), default=1.0)
         axis.set_yticks([t for t in (1, 1.25, 1.5, 2, 3, 5, 10, 20, 50) if t <= highest * 1.2])
         axis.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
         axis.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -639,8 +1039,18 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     run_parser = commands.add_parser("run", help="measure the importable flask_cors, print JSON")
     run_parser.add_argument("--rounds", type=int, default=301)
     run_parser.add_argument("--full", action="store_true", help="also the plot's extra points")
+    run_parser.add_argument(
+        "--no-hook", dest="hook", action="store_false",
+        help="neither check nor time the hand-written hook (for another implementation)",
+    )  # fmt: skip
+    check_parser = commands.add_parser(
+        "check", help="only check the hand-written hook's answers against flask_cors's"
+    )
+    check_parser.add_argument("--full", action="store_true", help="also the plot's extra points")
     compare_parser = commands.add_parser("compare", help="this project and Flask-CORS 6, one table")
-    compare_parser.add_argument("--rounds", type=int, default=301)
+    compare_parser.add_argument(
+        "--rounds", type=int, default=301, help="rounds per scenario (fewer: faster, noisier)"
+    )
     compare_parser.add_argument("--out", type=Path, default=Path("reports/bench"))
     compare_parser.add_argument("--upstream-env", type=Path, default=Path(".tox/bench-flask-cors"))
     plot_parser = commands.add_parser("plot", help="table and plot again from a compare's data")
@@ -658,8 +1068,10 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         hostile_child(args.index, args.rounds, sys.stdout)
         return 0
     if args.command == "run":
-        print(json.dumps(run(args.rounds, args.full)))
+        print(json.dumps(run(args.rounds, args.full, args.hook)))
         return 0
+    if args.command == "check":
+        return check(args.full)
     return compare(args.rounds, args.out, args.upstream_env)
 
 

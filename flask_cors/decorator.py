@@ -13,8 +13,7 @@ from flask.views import MethodView, View
 from .binding import HANDLED_KEY, apply_policy
 from .build import PolicySource
 from .core import ACL_REQUEST_METHOD, ConfigError
-from .layers import DECORATOR_LAYER
-from .options import parse_options
+from .layers import DECORATOR_LAYER, parse_options
 
 #: The methods a MethodView dispatches to a method of the same name (lower-cased).
 _HTTP_METHOD_NAMES = frozenset(

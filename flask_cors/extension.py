@@ -10,8 +10,7 @@ from flask.blueprints import BlueprintSetupState
 from .binding import answer, register
 from .build import PolicySource
 from .core import ConfigError
-from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER
-from .options import parse_options
+from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
 
 
 class CORS:

@@ -3,10 +3,13 @@ or ``init_app``'s keywords, the constructor's, ``app.config`` read by value, the
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Tuple
+import difflib
+import re
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Tuple
 
-from .core import CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES
-from .options import NONE_MEANS_UNSET, PARSERS, suggest
+from .core import CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES, ConfigError
+from .options import NONE_MEANS_UNSET, SEQUENCE_TYPES, VALUE_PARSERS, compile_regex
+from .patterns import WILDCARDS, PathPattern, describe_value, looks_like_regex
 
 #: Layer names, as error messages and explanations show them.
 RESOURCE_LAYER = "resource"
@@ -18,6 +21,86 @@ DEFAULT_LAYER = "default"
 
 #: One place's parsed options, under the layer's name.
 Layer = Tuple[str, Mapping[str, Any]]
+
+
+def parse_path_pattern(value: Any, where: str) -> PathPattern:
+    """A resource key: a literal path, a regex string, ``*`` or a compiled regex."""
+    if isinstance(value, re.Pattern):
+        if not isinstance(value.pattern, str):
+            raise ConfigError(f"{where}: regex {value.pattern!r} must be a str pattern")
+        return PathPattern(value.pattern, None, value)
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{where}: a resource pattern must be a string or a compiled regex, "
+            f"got {describe_value(value)}"
+        )
+    if value in WILDCARDS:
+        return PathPattern(value, None, re.compile(".*"))
+    if looks_like_regex(value):
+        return PathPattern(value, None, compile_regex(value, where, 0))
+    if not value.startswith("/"):
+        raise ConfigError(
+            f"{where}: the literal path {value!r} never matches; request paths start with '/'"
+        )
+    return PathPattern(value, value, None)
+
+
+#: One entry of ``resources``: a path pattern and the options set for it alone.
+Resource = Tuple[PathPattern, Mapping[str, Any]]
+
+
+def parse_resources(value: Any, where: str) -> Tuple[Resource, ...]:
+    """resources: a dict of pattern -> options (None: no options of its own), a list of
+    patterns, or one pattern; most specific first (``PathPattern.specificity``)."""
+    resources: List[Resource] = []
+    if isinstance(value, Mapping):
+        for key, options in value.items():
+            key_where = f"{where}[{key!r}]" if isinstance(key, str) else where
+            pattern = parse_path_pattern(key, key_where)
+            if not isinstance(options, (Mapping, type(None))):
+                raise ConfigError(
+                    f"{key_where} must be a dict of options, got {describe_value(options)}"
+                )
+            resources.append((pattern, parse_options(options or {}, key_where, nested=True)))
+    elif isinstance(value, (str, re.Pattern, *SEQUENCE_TYPES)):
+        patterns = value if isinstance(value, SEQUENCE_TYPES) else [value]
+        resources.extend((parse_path_pattern(item, where), {}) for item in patterns)
+    else:
+        raise ConfigError(
+            f"{where} must be a dict, a list, a string or a compiled regex, "
+            f"got {describe_value(value)}"
+        )
+    resources.sort(key=lambda resource: resource[0].specificity)
+    return tuple(resources)
+
+
+#: Every option's parser.
+PARSERS: Dict[str, Callable[[Any, str], Any]] = {"resources": parse_resources, **VALUE_PARSERS}
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """A "did you mean" hint for a misspelled name; case is ignored when comparing, so
+    'ORIGINS' and 'CORS_Origins' are recognised too."""
+    by_lowered = {candidate.lower(): candidate for candidate in candidates}
+    close = difflib.get_close_matches(name.lower(), list(by_lowered), n=1, cutoff=0.6)
+    return f"; did you mean {by_lowered[close[0]]!r}?" if close else ""
+
+
+def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> Dict[str, Any]:
+    """Validate one place's keyword options (``nested``: a resource's own, or the
+    decorator's, where ``resources`` has no meaning); unknown names are errors."""
+    parsed: Dict[str, Any] = {}
+    for name, value in raw.items():
+        if value is None and name in NONE_MEANS_UNSET:
+            continue
+        if name == "resources" and nested:
+            raise ConfigError(f"{where}: 'resources' cannot be nested inside a resource's options")
+        if name not in PARSERS:
+            known = OPTION_NAMES[1:] if nested else OPTION_NAMES
+            raise ConfigError(f"{where}: unknown option {name!r}{suggest(name, known)}")
+        parsed[name] = PARSERS[name](value, f"{where} {name}")
+    return parsed
+
 
 _OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
 _MISSING = object()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import timedelta
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Pattern, Tuple
+from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 
-from .core import OPTION_NAMES, ConfigError
+from .core import ConfigError
 from .patterns import (
     WILDCARDS,
     NameMatcher,
     OriginCheck,
-    PathPattern,
     describe_value,
     has_unescaped_dot,
     is_serialized_origin,
@@ -25,7 +23,7 @@ MAX_MAX_AGE = 2**31
 #: The ports a serialized origin leaves out (Fetch, Origin header: an origin's port is
 #: null when it is its scheme's default).
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_SEQUENCE_TYPES = (list, tuple, set, frozenset)
+SEQUENCE_TYPES = (list, tuple, set, frozenset)
 #: Only spaces and tabs are trimmed: str.strip() would also eat CR, LF and other controls
 #: that must make a value invalid instead.
 _BLANKS = " \t"
@@ -45,7 +43,7 @@ def _items(value: Any, where: str, patterns: bool, callables: bool = False) -> L
     )
     if isinstance(value, (str, re.Pattern)) or (callables and callable(value)):
         raw: List[Any] = [value]
-    elif isinstance(value, _SEQUENCE_TYPES):
+    elif isinstance(value, SEQUENCE_TYPES):
         raw = list(value)
     else:
         raise ConfigError(f"{where} must be {kinds}, got {describe_value(value)}")
@@ -77,7 +75,7 @@ def _sort_key(item: Any) -> str:
     return str(getattr(item, "__qualname__", ""))
 
 
-def _compile(pattern: str, where: str, flags: int) -> Pattern[str]:
+def compile_regex(pattern: str, where: str, flags: int) -> Pattern[str]:
     try:
         return re.compile(pattern, flags)
     except re.error as error:
@@ -124,7 +122,7 @@ def _names(
         elif item in WILDCARDS:
             wildcard = True
         elif looks_like_regex(item):
-            patterns.append(_compile(item, where, re.IGNORECASE))
+            patterns.append(compile_regex(item, where, re.IGNORECASE))
             note = check_regex(item, where)
         else:
             note = check_literal(item, where)
@@ -256,59 +254,9 @@ def parse_max_age(value: Any, where: str) -> Optional[int]:
     return int(seconds)
 
 
-def parse_path_pattern(value: Any, where: str) -> PathPattern:
-    """A resource key: a literal path, a regex string, ``*`` or a compiled regex."""
-    if isinstance(value, re.Pattern):
-        if not isinstance(value.pattern, str):
-            raise ConfigError(f"{where}: regex {value.pattern!r} must be a str pattern")
-        return PathPattern(value.pattern, None, value)
-    if not isinstance(value, str):
-        raise ConfigError(
-            f"{where}: a resource pattern must be a string or a compiled regex, "
-            f"got {describe_value(value)}"
-        )
-    if value in WILDCARDS:
-        return PathPattern(value, None, re.compile(".*"))
-    if looks_like_regex(value):
-        return PathPattern(value, None, _compile(value, where, 0))
-    if not value.startswith("/"):
-        raise ConfigError(
-            f"{where}: the literal path {value!r} never matches; request paths start with '/'"
-        )
-    return PathPattern(value, value, None)
-
-
-#: One entry of ``resources``: a path pattern and the options set for it alone.
-Resource = Tuple[PathPattern, Mapping[str, Any]]
-
-
-def parse_resources(value: Any, where: str) -> Tuple[Resource, ...]:
-    """resources: a dict of pattern -> options (None: no options of its own), a list of
-    patterns, or one pattern; most specific first (``PathPattern.specificity``)."""
-    resources: List[Resource] = []
-    if isinstance(value, Mapping):
-        for key, options in value.items():
-            key_where = f"{where}[{key!r}]" if isinstance(key, str) else where
-            pattern = parse_path_pattern(key, key_where)
-            if not isinstance(options, (Mapping, type(None))):
-                raise ConfigError(
-                    f"{key_where} must be a dict of options, got {describe_value(options)}"
-                )
-            resources.append((pattern, parse_options(options or {}, key_where, nested=True)))
-    elif isinstance(value, (str, re.Pattern, *_SEQUENCE_TYPES)):
-        patterns = value if isinstance(value, _SEQUENCE_TYPES) else [value]
-        resources.extend((parse_path_pattern(item, where), {}) for item in patterns)
-    else:
-        raise ConfigError(
-            f"{where} must be a dict, a list, a string or a compiled regex, "
-            f"got {describe_value(value)}"
-        )
-    resources.sort(key=lambda resource: resource[0].specificity)
-    return tuple(resources)
-
-
-PARSERS: Dict[str, Callable[[Any, str], Any]] = {
-    "resources": parse_resources,
+#: The parser of each option but ``resources``, whose parser (in ``layers``) parses
+#: options in turn.
+VALUE_PARSERS: Dict[str, Callable[[Any, str], Any]] = {
     "origins": parse_origins,
     "methods": parse_methods,
     "expose_headers": parse_expose_headers,
@@ -322,27 +270,3 @@ PARSERS: Dict[str, Callable[[Any, str], Any]] = {
     "intercept_exceptions": parse_bool,
     "allow_private_network": parse_bool,
 }
-
-
-def suggest(name: str, candidates: Iterable[str]) -> str:
-    """A "did you mean" hint for a misspelled name; case is ignored when comparing, so
-    'ORIGINS' and 'CORS_Origins' are recognised too."""
-    by_lowered = {candidate.lower(): candidate for candidate in candidates}
-    close = difflib.get_close_matches(name.lower(), list(by_lowered), n=1, cutoff=0.6)
-    return f"; did you mean {by_lowered[close[0]]!r}?" if close else ""
-
-
-def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> Dict[str, Any]:
-    """Validate one place's keyword options (``nested``: a resource's own, or the
-    decorator's, where ``resources`` has no meaning); unknown names are errors."""
-    parsed: Dict[str, Any] = {}
-    for name, value in raw.items():
-        if value is None and name in NONE_MEANS_UNSET:
-            continue
-        if name == "resources" and nested:
-            raise ConfigError(f"{where}: 'resources' cannot be nested inside a resource's options")
-        if name not in PARSERS:
-            known = OPTION_NAMES[1:] if nested else OPTION_NAMES
-            raise ConfigError(f"{where}: unknown option {name!r}{suggest(name, known)}")
-        parsed[name] = PARSERS[name](value, f"{where} {name}")
-    return parsed

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import strategies as st
 
 from flask_cors.build import build_policy
-from flask_cors.layers import resolve
-from flask_cors.options import parse_options
+from flask_cors.layers import parse_options, resolve
 from flask_cors.policy import Policy
 
 # ---------------------------------------------------------------------------------------

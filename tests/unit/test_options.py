@@ -11,7 +11,7 @@ import pytest
 from flask import Blueprint, Flask, Response
 
 from flask_cors import CORS, cross_origin
-from flask_cors.options import parse_options
+from flask_cors.layers import parse_options
 
 ORIGIN = "https://a.example"
 OTHER = "https://c.example"

@@ -9,8 +9,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 from flask_cors.build import build_policy
-from flask_cors.layers import resolve
-from flask_cors.options import parse_options
+from flask_cors.layers import parse_options, resolve
 from flask_cors.policy import Decision, Policy, decide
 
 ORIGIN = "https://a.example"

@@ -11,8 +11,7 @@ from flask import Flask
 
 from flask_cors import CORS
 from flask_cors.build import PolicySource
-from flask_cors.layers import CONSTRUCTOR_LAYER
-from flask_cors.options import parse_options
+from flask_cors.layers import CONSTRUCTOR_LAYER, parse_options
 
 PREFLIGHT = {"Origin": "https://a.example", "Access-Control-Request-Method": "PUT"}
 

@@ -64,7 +64,7 @@ def apply_policy(
     itself and is left alone; no header is ever added twice.
     """
     headers = response.headers
-    fast = type(headers) is Headers and type(getattr(headers, "_list", None)) is list
+    fast = type(headers) is Headers  # werkzeug's, whose list of pairs can be appended to
     raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
     # One pass over what the view set; werkzeug's own lookups raise and catch KeyError.
     present = None
@@ -102,16 +102,10 @@ def apply_policy(
     # Every value a decision holds is a token list, digits, 'true', a configured origin
     # validated at setup or an Origin checked to be visible ASCII, so werkzeug's per-add
     # validation is skipped by appending to its list of (name, value) pairs.
-    if present is None and not vary:  # the usual case: nothing to merge or to keep
-        if fast:
-            raw.extend(decision.headers)
-            if decision.vary_origin:
-                raw.append(_VARY_ORIGIN)
-        else:
-            for name, value in decision.headers:
-                headers.add(name, value)
-            if decision.vary_origin:
-                headers.add(*_VARY_ORIGIN)
+    if fast and present is None and not vary:  # the usual case: nothing to merge or keep
+        raw.extend(decision.headers)
+        if decision.vary_origin:
+            raw.append(_VARY_ORIGIN)
     else:
         for name, value in decision.headers:
             if not present or name.lower() not in present:

@@ -157,7 +157,7 @@ class PolicySource:
         """Compile without any app config, so mistakes in code fail at setup; how the
         options combine is judged once an app's config is known, unless the code alone
         settles it."""
-        self.compile({}, config_values({}), partial=True)
+        self.compile({}, {}, partial=True)
 
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
@@ -167,7 +167,7 @@ class PolicySource:
         # Compared by value (a snapshot holds copies of lists and dicts), not by identity.
         if entry is not None and entry[0] == live:
             return entry[1]  # type: ignore[no-any-return]
-        values = tuple(map(snapshot, live))
+        values = snapshot(live)
         table = self.compile(config, values)
         cors_state(app)["tables"][self] = (values, table)
         return table
@@ -177,7 +177,7 @@ class PolicySource:
         return self.table(app).rules[0][1]
 
     def compile(
-        self, config: Mapping[str, Any], values: Tuple[Any, ...], partial: bool = False
+        self, config: Mapping[str, Any], values: Mapping[str, Any], partial: bool = False
     ) -> ResourceTable:
         """Merge the layers with the config whose ``CORS_*`` values are ``values`` and
         compile one policy per resource, resources configured alike sharing one

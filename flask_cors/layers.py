@@ -103,14 +103,14 @@ def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> D
 
 
 _OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
-_MISSING = object()
-_MISSING_ALL = (_MISSING,) * len(CONFIG_OPTIONS)
+_CONFIG_KEYS = frozenset(CONFIG_OPTIONS)
 
 
-def config_values(config: Mapping[str, Any]) -> Tuple[Any, ...]:
-    """The app's ``CORS_*`` option values, in ``CONFIG_OPTIONS`` order (``_MISSING`` for
-    a key not set)."""
-    return tuple(map(config.get, CONFIG_OPTIONS, _MISSING_ALL))
+def config_values(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """The app's ``CORS_*`` option values, by key, for the keys that are set. Read on
+    every request, so it costs one set operation when none is."""
+    present = config.keys() & _CONFIG_KEYS
+    return {key: config[key] for key in present} if present else {}
 
 
 def snapshot(value: Any) -> Any:
@@ -131,11 +131,11 @@ def snapshot(value: Any) -> Any:
 
 
 def parse_config(
-    config: Mapping[str, Any], values: Tuple[Any, ...]
+    config: Mapping[str, Any], values: Mapping[str, Any]
 ) -> Tuple[Dict[str, Any], List[str]]:
-    """The options of ``app.config`` whose ``CORS_*`` values (``config_values`` order)
-    are ``values``, and warnings about its unknown ``CORS_`` keys, which are not refused
-    because other code shares the config namespace."""
+    """The options of ``app.config`` whose ``CORS_*`` values are ``values`` (from
+    ``config_values``), and warnings about its unknown ``CORS_`` keys, which are not
+    refused because other code shares the config namespace."""
     warnings = [
         f"app.config[{key!r}] is not a Flask-CORS option and is ignored"
         + suggest(key, CONFIG_OPTIONS)
@@ -143,12 +143,9 @@ def parse_config(
         if isinstance(key, str) and key.startswith("CORS_") and key not in _OPTION_OF_CONFIG_KEY
     ]
     parsed = {
-        _OPTION_OF_CONFIG_KEY[key]: PARSERS[_OPTION_OF_CONFIG_KEY[key]](
-            value, f"app.config[{key!r}]"
-        )
-        for key, value in zip(CONFIG_OPTIONS, values)
-        if value is not _MISSING
-        and not (value is None and _OPTION_OF_CONFIG_KEY[key] in NONE_MEANS_UNSET)
+        name: PARSERS[name](values[key], f"app.config[{key!r}]")
+        for key, name in _OPTION_OF_CONFIG_KEY.items()
+        if key in values and not (values[key] is None and name in NONE_MEANS_UNSET)
     }
     return parsed, warnings
 

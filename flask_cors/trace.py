@@ -60,7 +60,8 @@ def record(step: Step, environ: Mapping[str, Any]) -> None:
         )
     elif step.event == RESOURCE_NOT_MATCHED:
         LOG.debug("CORS %s: %s", step.event, request)
-    elif step.event == EXCEPTION_NOT_INTERCEPTED:
+    else:
+        assert step.event == EXCEPTION_NOT_INTERCEPTED, step.event
         LOG.debug("CORS %s: %s (resource %r)", step.event, request, step.pattern)
 
 

@@ -3,8 +3,10 @@ come from elsewhere than this package, errors, and origins no browser sends."""
 
 from __future__ import annotations
 
+import logging
 from typing import List
 
+import pytest
 from flask import Flask, Response
 
 from flask_cors import CORS
@@ -124,3 +126,15 @@ def test_a_header_list_over_the_limit_is_explained() -> None:
     assert not result.allowed
     text = reasons_text(result.reasons)
     assert "headers-over-limit: Access-Control-Request-Headers lists more than 100 names" in text
+
+
+def test_explaining_while_debug_logging_is_on_keeps_the_records(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With the flask_cors logger already at DEBUG, explain leaves the level alone and
+    the replayed request's records reach the handlers as any request's do."""
+    caplog.set_level(logging.DEBUG, logger="flask_cors")
+    result = explain(make_app(origins=[ORIGIN]), ORIGIN, "/api/items")
+    assert result.allowed
+    assert logging.getLogger("flask_cors").level == logging.DEBUG
+    assert any("origin-allowed" in record.getMessage() for record in caplog.records)

@@ -184,8 +184,8 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     environ = current.environ
     if environ.get(HANDLED_KEY):
         return response
-    path = routed_path(app, current)
-    rule = source.table(app).match(path)
+    table = source.table(app)
+    rule = table.every_path or table.match(routed_path(app, current))
     if rule is None:
         if LOG.isEnabledFor(logging.DEBUG):
             _observe(RESOURCE_NOT_MATCHED, environ, source)

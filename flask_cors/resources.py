@@ -14,6 +14,9 @@ from .policy import Policy
 from .regex import RegexSet
 
 Rule = Tuple[PathPattern, Policy]
+#: Patterns that match every path: r"/*" (Flask-CORS's default, a regex matched from the
+#: start of the path, which zero slashes satisfy) and the wildcards.
+EVERY_PATH = frozenset({"/*", "*", ".*"})
 
 
 class ResourceTable:
@@ -23,10 +26,13 @@ class ResourceTable:
     pass over the path. The rule for a path is remembered in ``MEMO``.
     """
 
-    __slots__ = ("rules", "_literals", "_regexes", "_regex_rules")
+    __slots__ = ("rules", "every_path", "_literals", "_regexes", "_regex_rules")
 
     def __init__(self, rules: Tuple[Rule, ...], where: str = ""):
         self.rules = rules
+        #: The one rule, when its pattern covers every path (the default r"/*"): then the
+        #: request's path need not be worked out at all.
+        self.every_path = rules[0] if len(rules) == 1 and rules[0][0].source in EVERY_PATH else None
         self._literals: Dict[str, Rule] = {}
         for rule in rules:
             if rule[0].literal is not None:

@@ -193,10 +193,10 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
         if LOG.isEnabledFor(logging.DEBUG):
-            _observe(EXCEPTION_NOT_INTERCEPTED, environ, source, pattern.source, policy)
+            _observe(EXCEPTION_NOT_INTERCEPTED, environ, source, pattern.text, policy)
         return response
     environ[HANDLED_KEY] = True
-    return apply_policy(policy, response, environ, source, pattern.source)
+    return apply_policy(policy, response, environ, source, pattern.text)
 
 
 def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:

@@ -64,7 +64,7 @@ def _allows_any_origin(origins: NameMatcher) -> Optional[str]:
 
 def build_policy(
     values: Mapping[str, Any],
-    sources: Mapping[str, str],
+    set_by: Mapping[str, str],
     where: str,
     warn: Optional[Warn],
     partial: bool = False,
@@ -78,7 +78,7 @@ def build_policy(
     app's config is there."""
 
     def settled(*names: str) -> bool:
-        return not partial or all(sources[name] != DEFAULT_LAYER for name in names)
+        return not partial or all(set_by[name] != DEFAULT_LAYER for name in names)
 
     origins: NameMatcher = values["origins"]
     credentials: bool = values["supports_credentials"]
@@ -192,9 +192,9 @@ class PolicySource:
         shared: Dict[Tuple[Any, ...], Policy] = {}
         rules = []
         for pattern, options in resolve(layers)[0]["resources"]:
-            where = f"{self.label} resource {pattern.source!r}"
-            values_sources = resolve([(RESOURCE_LAYER, options), *layers])
-            policy = build_policy(*values_sources, where, self._warn, partial)
+            where = f"{self.label} resource {pattern.text!r}"
+            values_set_by = resolve([(RESOURCE_LAYER, options), *layers])
+            policy = build_policy(*values_set_by, where, self._warn, partial)
             rules.append((pattern, shared.setdefault(policy.key, policy)))
         table = ResourceTable(tuple(rules), f"{self.label} resources")
         for note in table.notes:

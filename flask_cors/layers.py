@@ -154,7 +154,7 @@ def resolve(layers: Iterable[Layer]) -> Tuple[Dict[str, Any], Dict[str, str]]:
     """Merge layers (most important first) over the defaults: each option's value and
     the layer it came from."""
     values: Dict[str, Any] = {}
-    sources: Dict[str, str] = {}
+    set_by: Dict[str, str] = {}
     # Defaults are parsed afresh each time: compiling happens at setup and when the
     # config changes, never per request, so a cache would save nothing measurable.
     defaults = [
@@ -164,5 +164,5 @@ def resolve(layers: Iterable[Layer]) -> Tuple[Dict[str, Any], Dict[str, str]]:
         for name, value in options.items():
             if name not in values:
                 values[name] = value
-                sources[name] = layer_name
-    return values, sources
+                set_by[name] = layer_name
+    return values, set_by

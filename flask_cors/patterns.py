@@ -243,10 +243,11 @@ class PathPattern:
     order never depends on how the configuration was written down.
     """
 
-    __slots__ = ("source", "literal", "regex", "specificity")
+    __slots__ = ("text", "literal", "regex", "specificity")
 
-    def __init__(self, source: str, literal: Optional[str], regex: Optional[Pattern[str]]):
-        self.source = source
+    def __init__(self, text: str, literal: Optional[str], regex: Optional[Pattern[str]]):
+        #: The pattern as configured.
+        self.text = text
         self.literal = literal
         self.regex = regex
         text = literal if literal is not None else regex.pattern if regex is not None else ""

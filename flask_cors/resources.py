@@ -32,7 +32,7 @@ class ResourceTable:
         self.rules = rules
         #: The one rule, when its pattern covers every path (the default r"/*"): then the
         #: request's path need not be worked out at all.
-        self.every_path = rules[0] if len(rules) == 1 and rules[0][0].source in EVERY_PATH else None
+        self.every_path = rules[0] if len(rules) == 1 and rules[0][0].text in EVERY_PATH else None
         self._literals: Dict[str, Rule] = {}
         for rule in rules:
             if rule[0].literal is not None:

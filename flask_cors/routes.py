@@ -49,7 +49,7 @@ def set_by(app: Flask, source: PolicySource, pattern: Optional[str]) -> Dict[str
     layers: List[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
     if source.with_resources:
         resources = resolve(layers)[0]["resources"]
-        own = next(options for path, options in resources if path.source == pattern)
+        own = next(options for path, options in resources if path.text == pattern)
         layers.insert(0, (RESOURCE_LAYER, own))
     return resolve(layers)[1]
 
@@ -185,8 +185,8 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
             match = source.table(app).match(rule.rule)
             if match is not None:
                 pattern, covering = match
-                applies = source_label(source, pattern.source)
-                layers = set_by(app, source, pattern.source)
+                applies = source_label(source, pattern.text)
+                layers = set_by(app, source, pattern.text)
                 break
         found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering, layers))
     return found

@@ -250,6 +250,6 @@ class PathPattern:
         self.text = text
         self.literal = literal
         self.regex = regex
-        text = literal if literal is not None else regex.pattern if regex is not None else ""
+        body = literal if literal is not None else regex.pattern if regex is not None else ""
         flags = regex.flags if regex is not None else 0
-        self.specificity = (literal is None, -text.count("/"), -len(text), text, flags)
+        self.specificity = (literal is None, -body.count("/"), -len(body), body, flags)

@@ -259,14 +259,12 @@ def _decision_reasons(step: Step, exchange: Exchange) -> Iterator[str]:
 
 
 def _how_allowed(origin: str, origins: NameMatcher) -> str:
-    if origins.wildcard:
+    kind, text = origins.entry(origin) or ("callable", "")
+    if kind == "*":
         return "is allowed by origins '*'"
-    if origin.lower() in origins.literals:
+    if kind == "literal":
         return "is listed in origins"
-    hits = origins.regexes.matching(origin)
-    if hits:
-        return f"matches regex:{origins.patterns[hits[0]].pattern}"
-    return "is allowed by a callable in origins"
+    return f"matches regex:{text}" if kind == "regex" else "is allowed by a callable in origins"
 
 
 def _closest(origin: str, origins: NameMatcher) -> str:

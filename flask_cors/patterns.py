@@ -208,11 +208,17 @@ class NameMatcher:
     def matches(self, value: str, patterns: bool = True) -> bool:
         """Whether ``value`` is allowed by this configuration (by its regexes only when
         ``patterns``). Callers bound the length of ``value`` first."""
+        return self.entry(value, patterns) is not None
+
+    def entry(self, value: str, patterns: bool = True) -> Optional[Tuple[str, str]]:
+        """The configured entry that allows ``value``, as ``("*", "*")``, ``("literal",
+        value)`` or ``("regex", pattern)``; None when none does (callables aside)."""
         if self.wildcard:
-            return True
+            return ("*", "*")
         if value.lower() in self.literals:
-            return True
-        return patterns and self.regexes.matches(value)
+            return ("literal", value)
+        hits = self.regexes.matching(value) if patterns else ()
+        return ("regex", self.patterns[hits[0]].pattern) if hits else None
 
     def check(self, origin: str) -> Optional[bool]:
         """Ask the callables about a serialized ``origin``: True when one allows it, None

@@ -139,9 +139,3 @@ class RegexSet:
                 found.append(index)
         found.sort()
         return found
-
-    def matches(self, value: str) -> bool:
-        """Whether any pattern matches ``value``."""
-        if self._set is not None and self._set.Match(value):
-            return True
-        return bool(self._fallback) and bool(self.matching(value))

@@ -139,7 +139,7 @@ def test_a_path_pattern_re2_cannot_run_is_warned_about(caplog: pytest.LogCapture
 def test_each_distinct_requested_header_is_matched_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The report's preflight: 31 copies of one 256-character name, and a second name."""
     app = app_with(allow_headers=[r"x-.*-.*-.*-id", "content-type"])
-    seen = count_calls(monkeypatch, "matches")
+    seen = count_calls(monkeypatch, "matching")
     name = "x-" + "-" * 253 + "z"
     requested = ", ".join([name] * 30 + [name.upper(), "x-a-b-c-id"])
     response = app.test_client().options(
@@ -169,7 +169,6 @@ def test_a_regex_set_agrees_with_python_fullmatch(patterns: List[str], value: st
     regexes = RegexSet(compiled, whole=True, ascii_input=True, where="test")
     expected: List[int] = [i for i, p in enumerate(compiled) if p.fullmatch(value)]
     assert regexes.matching(value) == expected
-    assert regexes.matches(value) is bool(expected)
 
 
 @pytest.mark.parametrize(("path", "first"), [("/api/v1/x", 0), ("/api/x", 1), ("/x", None)])

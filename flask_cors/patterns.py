@@ -197,7 +197,8 @@ class NameMatcher:
         self.notes = notes + self.regexes.notes
         #: Callables asked when neither a literal nor a regex matches (origins only).
         self.checks = checks
-        #: Equal for matchers configured alike (callables by identity).
+        #: Equal for matchers configured alike. A callable counts by its OriginCheck,
+        #: whose request-time errors name the option and resource it was given in.
         self.key = (wildcard, literals, *((p.pattern, p.flags) for p in patterns), *map(id, checks))
 
     @property

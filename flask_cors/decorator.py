@@ -16,9 +16,7 @@ from .core import ACL_REQUEST_METHOD, ConfigError
 from .layers import DECORATOR_LAYER, parse_options
 
 #: The methods a MethodView dispatches to a method of the same name (lower-cased).
-_HTTP_METHOD_NAMES = frozenset(
-    ("get", "post", "head", "options", "delete", "put", "trace", "patch")
-)
+HTTP_METHOD_NAMES = frozenset(("get", "post", "head", "options", "delete", "put", "trace", "patch"))
 
 
 def cross_origin(*args: Any, **kwargs: Any) -> Any:
@@ -119,7 +117,7 @@ class CrossOriginView:
         if not self._answers_options or not issubclass(owner, View):
             return
         if issubclass(owner, MethodView):
-            if name not in _HTTP_METHOD_NAMES and name != "dispatch_request":
+            if name not in HTTP_METHOD_NAMES and name != "dispatch_request":
                 return
             if not hasattr(owner, "options"):
                 # MethodView dispatches OPTIONS to this method and, since it now exists,
@@ -168,7 +166,7 @@ def method_policy_view(view_class: Any, method: str) -> Optional[CrossOriginView
     """The decorated method a ``MethodView`` dispatches ``method`` to (``get`` for HEAD
     when it has no ``head``), if that method is decorated."""
     name = method.strip(" \t").lower()
-    if name not in _HTTP_METHOD_NAMES:
+    if name not in HTTP_METHOD_NAMES:
         return None
     handler = getattr(view_class, name, None)
     if handler is None and name == "head":

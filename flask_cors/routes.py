@@ -10,7 +10,7 @@ from flask import Flask
 from flask.views import MethodView, View
 
 from .build import PolicySource, cors_state
-from .decorator import _HTTP_METHOD_NAMES, CrossOriginView, method_policy_view
+from .decorator import HTTP_METHOD_NAMES, CrossOriginView, method_policy_view
 from .layers import CONFIG_LAYER, RESOURCE_LAYER, Layer, config_values, parse_config, resolve
 from .patterns import NameMatcher
 from .policy import Policy
@@ -135,7 +135,7 @@ def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
         return {}
     names = ["dispatch_request"]
     if issubclass(view_class, MethodView):
-        names += sorted(_HTTP_METHOD_NAMES)
+        names += sorted(HTTP_METHOD_NAMES)
     found = {}
     for name in names:
         attribute = getattr(view_class, name, None)

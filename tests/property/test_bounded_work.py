@@ -100,9 +100,7 @@ class Work:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.values: List[str] = []
-        for name in ("matching",):
-            original = getattr(RegexSet, name)
-            monkeypatch.setattr(RegexSet, name, self._counting(original))
+        monkeypatch.setattr(RegexSet, "matching", self._counting(RegexSet.matching))
 
     def _counting(self, original: Any) -> Any:
         def counting(regexes: RegexSet, value: str) -> Any:

@@ -4,7 +4,8 @@ decision onto a response."""
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
@@ -35,9 +36,9 @@ def _observe(
     event: str,
     environ: Mapping[str, Any],
     source: Any,
-    pattern: Optional[str] = None,
-    policy: Optional[Policy] = None,
-    decision: Optional[Decision] = None,
+    pattern: str | None = None,
+    policy: Policy | None = None,
+    decision: Decision | None = None,
 ) -> None:
     """Report one step to troubleshooting; callers first check that the flask_cors
     logger is at DEBUG, so that otherwise the request path never gets here."""
@@ -54,7 +55,7 @@ def apply_policy(
     response: Response,
     environ: Mapping[str, Any],
     source: Any = None,
-    pattern: Optional[str] = None,
+    pattern: str | None = None,
 ) -> Response:
     """Add the policy's answer to the request described by the WSGI ``environ`` to
     ``response``; ``source`` and ``pattern`` say where the policy comes from, for
@@ -65,11 +66,11 @@ def apply_policy(
     """
     headers = response.headers
     fast = type(headers) is Headers  # werkzeug's, whose list of pairs can be appended to
-    raw: List[Tuple[str, str]] = headers._list if fast else list(headers.items())
+    raw: list[tuple[str, str]] = headers._list if fast else list(headers.items())
     # One pass over what the view set; werkzeug's own lookups raise and catch KeyError.
     present = None
     view_credentials = False
-    vary: List[str] = []
+    vary: list[str] = []
     for name, value in raw:
         initial = name[0]
         if initial in "aA":
@@ -122,10 +123,10 @@ def apply_policy(
 def decide_cached(
     policy: Policy,
     method: str,
-    origin: Optional[str],
-    request_method: Optional[str],
-    request_headers: Optional[str],
-    request_private_network: Optional[str],
+    origin: str | None,
+    request_method: str | None,
+    request_headers: str | None,
+    request_private_network: str | None,
 ) -> Decision:
     """``decide``, remembered in ``MEMO``: the answer is a pure function of the policy
     and these values, and browsers repeat them. A callable in ``origins`` may change its
@@ -146,7 +147,7 @@ def decide_cached(
     return decision
 
 
-def merge_vary_origin(values: List[str]) -> Optional[str]:
+def merge_vary_origin(values: list[str]) -> str | None:
     """The Vary value with ``Origin`` merged into the view's ``values`` as one token list,
     or None when nothing must change (Origin already there, or ``Vary: *``)."""
     existing = [value.strip() for value in values if value.strip()]
@@ -199,7 +200,7 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     return apply_policy(policy, response, environ, source, pattern.text)
 
 
-def _answering(app: Flask, process_response: Any, sources: List[PolicySource]) -> Any:
+def _answering(app: Flask, process_response: Any, sources: list[PolicySource]) -> Any:
     # A wrapper rather than an after_request function: Flask's dispatch of those costs
     # about as much as the whole CORS answer.
     def answered(response: Response) -> Response:

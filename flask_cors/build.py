@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    MutableMapping,
-    Optional,
-    Set,
-    Tuple,
-)
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any, Callable
 
 from flask import Flask
 
@@ -54,7 +44,7 @@ FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 _UNCHOSEN_ORIGIN = "https://any-origin.invalid"
 
 
-def _allows_any_origin(origins: NameMatcher) -> Optional[str]:
+def _allows_any_origin(origins: NameMatcher) -> str | None:
     """How ``origins`` allows every origin ("'*'" or its regex), or None."""
     if origins.wildcard:
         return "'*'"
@@ -66,7 +56,7 @@ def build_policy(
     values: Mapping[str, Any],
     set_by: Mapping[str, str],
     where: str,
-    warn: Optional[Warn],
+    warn: Warn | None,
     partial: bool = False,
 ) -> Policy:
     """Check the options against each other and compile them into a frozen policy;
@@ -82,7 +72,7 @@ def build_policy(
 
     origins: NameMatcher = values["origins"]
     credentials: bool = values["supports_credentials"]
-    expose: Optional[Tuple[str, ...]] = values["expose_headers"]
+    expose: tuple[str, ...] | None = values["expose_headers"]
     if origins.checks and not values["vary_header"] and settled("origins", "vary_header"):
         raise ConfigError(
             f"{where}: vary_header cannot be False with a callable in origins: the answer "
@@ -145,13 +135,13 @@ class PolicySource:
     and removing an origin from a list in ``app.config`` revokes it on the next request.
     """
 
-    def __init__(self, layers: List[Layer], label: str, with_resources: bool):
+    def __init__(self, layers: list[Layer], label: str, with_resources: bool):
         self.layers = layers
         self.label = label
         self.with_resources = with_resources
         #: The Blueprint this source serves, if any (for ``flask cors routes``).
         self.blueprint: Any = None
-        self._warned: Set[str] = set()
+        self._warned: set[str] = set()
 
     def validate(self) -> None:
         """Compile without any app config, so mistakes in code fail at setup; how the
@@ -189,7 +179,7 @@ class PolicySource:
         if not self.with_resources:
             policy = build_policy(*resolve(layers), self.label, self._warn, partial)
             return ResourceTable(((_MATCH_ALL, policy),))
-        shared: Dict[Tuple[Any, ...], Policy] = {}
+        shared: dict[tuple[Any, ...], Policy] = {}
         rules = []
         for pattern, options in resolve(layers)[0]["resources"]:
             where = f"{self.label} resource {pattern.text!r}"

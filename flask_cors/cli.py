@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -29,7 +30,7 @@ def routes_command(as_json: bool) -> None:
         "route", "methods", "policy", "origins", "credentials", "cors methods",
         "allow headers", "expose headers", "max age", "private network",
     )  # fmt: skip
-    rows: List[Tuple[str, ...]] = [header]
+    rows: list[tuple[str, ...]] = [header]
     for route in routes:
         methods = ", ".join(m for m in route.methods if m not in ("HEAD", "OPTIONS"))
         if route.policy is None:
@@ -79,8 +80,8 @@ def explain_command(
     origin: str,
     path: str,
     method: str,
-    headers: Tuple[str, ...],
-    preflight: Optional[bool],
+    headers: tuple[str, ...],
+    preflight: bool | None,
     credentials: bool,
 ) -> None:
     """Would a browser let a page at ORIGIN make this request? Exit status 1 if not."""

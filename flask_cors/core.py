@@ -3,8 +3,9 @@ setup error."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 ACL_ORIGIN = "Access-Control-Allow-Origin"
 ACL_METHODS = "Access-Control-Allow-Methods"

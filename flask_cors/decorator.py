@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import update_wrapper
 from inspect import iscoroutinefunction
 from types import MethodType
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from flask import Response, after_this_request, current_app, request
 from flask.views import MethodView, View
@@ -106,7 +106,7 @@ class CrossOriginView:
             value = False
         object.__setattr__(self, name, value)
 
-    def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
         """Bind to an instance as the decorated function would (a class-based view's
         methods)."""
         return self if instance is None else MethodType(self, instance)
@@ -162,7 +162,7 @@ class CrossOriginView:
         return apply_policy(policy, response, environ, self._source)
 
 
-def method_policy_view(view_class: Any, method: str) -> Optional[CrossOriginView]:
+def method_policy_view(view_class: Any, method: str) -> CrossOriginView | None:
     """The decorated method a ``MethodView`` dispatches ``method`` to (``get`` for HEAD
     when it has no ``head``), if that method is decorated."""
     name = method.strip(" \t").lower()

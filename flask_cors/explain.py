@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from flask import Flask
 
@@ -40,11 +40,7 @@ from .policy import (
     fetch_normalized,
 )
 from .replay import Exchange, replay
-from .routes import (
-    describe_names,
-    set_by,
-    source_label,
-)
+from .routes import describe_names, set_by, source_label
 from .trace import Step
 
 #: Fetch's CORS-safelisted methods and request headers: these need no preflight.
@@ -65,19 +61,19 @@ class Explanation:
     method: str
     path: str
     credentials: bool
-    exchanges: List[Exchange] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
     allowed: bool = False
     #: Plain-word reasons, most important first.
-    reasons: List[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
     #: Which place set each option of the first policy applied (see ``set_by``).
-    set_by: Dict[str, str] = field(default_factory=dict)
+    set_by: dict[str, str] = field(default_factory=dict)
 
-    def first_applied(self) -> Optional[Step]:
+    def first_applied(self) -> Step | None:
         """The first step in which a policy answered, if any."""
         return next((ex.applied() for ex in self.exchanges if ex.applied() is not None), None)
 
 
-def parse_header(text: str) -> Tuple[str, str]:
+def parse_header(text: str) -> tuple[str, str]:
     """``Name`` or ``Name: value``, as given to ``--header``."""
     name, _, value = text.partition(":")
     name = name.strip()
@@ -105,7 +101,7 @@ def explain(
     path: str,
     method: str = "GET",
     headers: Sequence[str] = (),
-    preflight: Optional[bool] = None,
+    preflight: bool | None = None,
     credentials: bool = False,
 ) -> Explanation:
     """Replay what a browser would send for a page at ``origin`` calling
@@ -144,7 +140,7 @@ def _with_set_by(app: Flask, result: Explanation) -> Explanation:
     return result
 
 
-def _cors_check(exchange: Exchange, origin: str, credentials: bool) -> List[str]:
+def _cors_check(exchange: Exchange, origin: str, credentials: bool) -> list[str]:
     """Fetch's CORS check of one response, as plain-word problems."""
     allow_origin = exchange.values(ACL_ORIGIN)
     where = f"the {exchange.kind}'s response"
@@ -162,13 +158,13 @@ def _cors_check(exchange: Exchange, origin: str, credentials: bool) -> List[str]
     return []
 
 
-def _tokens(exchange: Exchange, name: str) -> List[str]:
+def _tokens(exchange: Exchange, name: str) -> list[str]:
     return [t.strip() for value in exchange.values(name) for t in value.split(",") if t.strip()]
 
 
 def _preflight_problems(
     exchange: Exchange, origin: str, method: str, unsafe: Sequence[str], credentials: bool
-) -> List[str]:
+) -> list[str]:
     if not 200 <= exchange.status <= 299:
         return [f"the preflight's response has status {exchange.status}; browsers need 2xx"]
     problems = _cors_check(exchange, origin, credentials)
@@ -188,9 +184,9 @@ def _preflight_problems(
     return problems
 
 
-def _policy_reasons(exchange: Exchange) -> List[str]:
+def _policy_reasons(exchange: Exchange) -> list[str]:
     """Why the policy answered as it did, from the steps the runtime recorded."""
-    reasons: List[str] = []
+    reasons: list[str] = []
     for step in exchange.steps:
         if step.event == RESOURCE_NOT_MATCHED:
             reasons.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union, cast
+from typing import Any, Callable, cast
 
 from flask import Blueprint, Flask, Response, current_app
 from flask.blueprints import BlueprintSetupState
@@ -27,12 +27,12 @@ class CORS:
     default. An invalid option raises :class:`~flask_cors.core.ConfigError` naming it.
     """
 
-    def __init__(self, app: Optional[Union[Flask, Blueprint]] = None, **kwargs: Any) -> None:
+    def __init__(self, app: Flask | Blueprint | None = None, **kwargs: Any) -> None:
         self._options = parse_options(kwargs, "CORS()")
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Union[Flask, Blueprint], **kwargs: Any) -> None:
+    def init_app(self, app: Flask | Blueprint, **kwargs: Any) -> None:
         """Enable CORS on ``app`` (a Flask app or a Blueprint); keywords here take
         precedence over the constructor's."""
         source = PolicySource(

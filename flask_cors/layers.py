@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Tuple
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable
 
 from .core import CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES, ConfigError
 from .options import NONE_MEANS_UNSET, SEQUENCE_TYPES, VALUE_PARSERS, compile_regex
@@ -20,7 +21,7 @@ CONFIG_LAYER = "app.config"
 DEFAULT_LAYER = "default"
 
 #: One place's parsed options, under the layer's name.
-Layer = Tuple[str, Mapping[str, Any]]
+Layer = tuple[str, Mapping[str, Any]]
 
 
 def parse_path_pattern(value: Any, where: str) -> PathPattern:
@@ -46,13 +47,13 @@ def parse_path_pattern(value: Any, where: str) -> PathPattern:
 
 
 #: One entry of ``resources``: a path pattern and the options set for it alone.
-Resource = Tuple[PathPattern, Mapping[str, Any]]
+Resource = tuple[PathPattern, Mapping[str, Any]]
 
 
-def parse_resources(value: Any, where: str) -> Tuple[Resource, ...]:
+def parse_resources(value: Any, where: str) -> tuple[Resource, ...]:
     """resources: a dict of pattern -> options (None: no options of its own), a list of
     patterns, or one pattern; most specific first (``PathPattern.specificity``)."""
-    resources: List[Resource] = []
+    resources: list[Resource] = []
     if isinstance(value, Mapping):
         for key, options in value.items():
             key_where = f"{where}[{key!r}]" if isinstance(key, str) else where
@@ -75,7 +76,7 @@ def parse_resources(value: Any, where: str) -> Tuple[Resource, ...]:
 
 
 #: Every option's parser.
-PARSERS: Dict[str, Callable[[Any, str], Any]] = {"resources": parse_resources, **VALUE_PARSERS}
+PARSERS: dict[str, Callable[[Any, str], Any]] = {"resources": parse_resources, **VALUE_PARSERS}
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -86,10 +87,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean {by_lowered[close[0]]!r}?" if close else ""
 
 
-def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> Dict[str, Any]:
+def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> dict[str, Any]:
     """Validate one place's keyword options (``nested``: a resource's own, or the
     decorator's, where ``resources`` has no meaning); unknown names are errors."""
-    parsed: Dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
     for name, value in raw.items():
         if value is None and name in NONE_MEANS_UNSET:
             continue
@@ -106,7 +107,7 @@ _OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
 _CONFIG_KEYS = frozenset(CONFIG_OPTIONS)
 
 
-def config_values(config: Mapping[str, Any]) -> Dict[str, Any]:
+def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
     """The app's ``CORS_*`` option values, by key, for the keys that are set. Read on
     every request, so it costs one set operation when none is."""
     present = config.keys() & _CONFIG_KEYS
@@ -132,7 +133,7 @@ def snapshot(value: Any) -> Any:
 
 def parse_config(
     config: Mapping[str, Any], values: Mapping[str, Any]
-) -> Tuple[Dict[str, Any], List[str]]:
+) -> tuple[dict[str, Any], list[str]]:
     """The options of ``app.config`` whose ``CORS_*`` values are ``values`` (from
     ``config_values``), and warnings about its unknown ``CORS_`` keys, which are not
     refused because other code shares the config namespace."""
@@ -150,11 +151,11 @@ def parse_config(
     return parsed, warnings
 
 
-def resolve(layers: Iterable[Layer]) -> Tuple[Dict[str, Any], Dict[str, str]]:
+def resolve(layers: Iterable[Layer]) -> tuple[dict[str, Any], dict[str, str]]:
     """Merge layers (most important first) over the defaults: each option's value and
     the layer it came from."""
-    values: Dict[str, Any] = {}
-    set_by: Dict[str, str] = {}
+    values: dict[str, Any] = {}
+    set_by: dict[str, str] = {}
     # Defaults are parsed afresh each time: compiling happens at setup and when the
     # config changes, never per request, so a cache would save nothing measurable.
     defaults = [

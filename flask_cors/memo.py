@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Any
 
 #: Bounds of the one memory of answers the package keeps for the whole process (the rule
 #: for a path, the decision for a request shape): at most ``MEMO_ENTRIES`` entries whose
@@ -21,10 +21,10 @@ class Memo:
     __slots__ = ("entries", "characters")
 
     def __init__(self) -> None:
-        self.entries: Dict[Tuple[Any, ...], Any] = {}
+        self.entries: dict[tuple[Any, ...], Any] = {}
         self.characters = 0
 
-    def remember(self, key: Tuple[Any, ...], value: Any, size: int) -> None:
+    def remember(self, key: tuple[Any, ...], value: Any, size: int) -> None:
         """Keep ``value`` under ``key`` (whose strings hold ``size`` characters) unless
         the key is over ``CACHEABLE_LENGTH``."""
         if size > CACHEABLE_LENGTH:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from re import Pattern
+from typing import Any, Callable
 
 from .core import ConfigError
 from .patterns import (
@@ -31,7 +32,7 @@ _BLANKS = " \t"
 NONE_MEANS_UNSET = frozenset({"methods"})
 
 
-def _items(value: Any, where: str, patterns: bool, callables: bool = False) -> List[Any]:
+def _items(value: Any, where: str, patterns: bool, callables: bool = False) -> list[Any]:
     """A str, pattern, callable or collection as a list of items; literal strings are
     split on commas, so ``"GET, POST"`` and environment-fed lists mean what they say."""
     kinds = (
@@ -42,12 +43,12 @@ def _items(value: Any, where: str, patterns: bool, callables: bool = False) -> L
         else "a string or a list of strings"
     )
     if isinstance(value, (str, re.Pattern)) or (callables and callable(value)):
-        raw: List[Any] = [value]
+        raw: list[Any] = [value]
     elif isinstance(value, SEQUENCE_TYPES):
         raw = list(value)
     else:
         raise ConfigError(f"{where} must be {kinds}, got {describe_value(value)}")
-    items: List[Any] = []
+    items: list[Any] = []
     for item in raw:
         if isinstance(item, re.Pattern):
             if not patterns:
@@ -102,17 +103,17 @@ def parse_bool(value: Any, where: str) -> bool:
 def _names(
     value: Any,
     where: str,
-    check_literal: Callable[[str, str], Optional[str]],
-    check_regex: Callable[[str, str], Optional[str]],
+    check_literal: Callable[[str, str], str | None],
+    check_regex: Callable[[str, str], str | None],
     callables: bool = False,
 ) -> NameMatcher:
     """Wildcards, literals, regexes (and, for origins, callables) of a case-insensitive
     name list; the checks raise for a literal that can never match, or return a warning."""
     wildcard = False
-    literals: List[str] = []
-    patterns: List[Pattern[str]] = []
-    checks: List[OriginCheck] = []
-    notes: List[str] = []
+    literals: list[str] = []
+    patterns: list[Pattern[str]] = []
+    checks: list[OriginCheck] = []
+    notes: list[str] = []
     for item in _items(value, where, patterns=True, callables=callables):
         note = None
         if isinstance(item, re.Pattern):
@@ -139,7 +140,7 @@ def _names(
     )
 
 
-def _check_origin(item: str, where: str) -> Optional[str]:
+def _check_origin(item: str, where: str) -> str | None:
     if item == "null":
         return (
             f"{where} allows the origin 'null', which any page can send "
@@ -150,7 +151,7 @@ def _check_origin(item: str, where: str) -> Optional[str]:
     return None
 
 
-def _default_port_left_out(origin: str) -> Optional[str]:
+def _default_port_left_out(origin: str) -> str | None:
     """``origin`` without its port, when that port is its scheme's default: a browser
     never sends it (a URL's port is null when it is the default)."""
     scheme, _, host_port = origin.partition("://")
@@ -177,7 +178,7 @@ def _hint(item: str) -> str:
     return "An origin is scheme://host[:port], or 'null'."
 
 
-def _check_origin_regex(item: str, where: str) -> Optional[str]:
+def _check_origin_regex(item: str, where: str) -> str | None:
     if "://*" in item:
         return (
             f"{where}: {item!r} looks like a glob, but it is a regex in which '*' repeats "
@@ -192,7 +193,7 @@ def _check_origin_regex(item: str, where: str) -> Optional[str]:
     return None
 
 
-def _check_header_name(item: str, where: str) -> Optional[str]:
+def _check_header_name(item: str, where: str) -> str | None:
     if not is_token(item):
         raise ConfigError(f"{where}: {item!r} is not a valid header name")
     return None
@@ -209,20 +210,20 @@ def parse_header_names(value: Any, where: str) -> NameMatcher:
     return _names(value, where, _check_header_name, lambda item, where: None)
 
 
-def parse_expose_headers(value: Any, where: str) -> Optional[Tuple[str, ...]]:
+def parse_expose_headers(value: Any, where: str) -> tuple[str, ...] | None:
     """expose_headers: None, or header names sent as one sorted, de-duplicated list."""
     if value is None:
         return None
-    names: Dict[str, str] = {}
+    names: dict[str, str] = {}
     for item in _items(value, where, patterns=False):
         _check_header_name(item, where)
         names.setdefault(item.lower(), item)
     return tuple(sorted(names.values()))
 
 
-def parse_methods(value: Any, where: str) -> Tuple[str, ...]:
+def parse_methods(value: Any, where: str) -> tuple[str, ...]:
     """methods: HTTP tokens, upper-cased as Flask-CORS does; ``*`` allows any method."""
-    methods: Dict[str, None] = {}
+    methods: dict[str, None] = {}
     for item in _items(value, where, patterns=False):
         if not is_token(item):
             raise ConfigError(
@@ -232,7 +233,7 @@ def parse_methods(value: Any, where: str) -> Tuple[str, ...]:
     return tuple(methods)
 
 
-def parse_max_age(value: Any, where: str) -> Optional[int]:
+def parse_max_age(value: Any, where: str) -> int | None:
     """max_age: None, a non-negative int, a digit string or a timedelta (whole seconds)."""
     if value is None:
         return None
@@ -256,7 +257,7 @@ def parse_max_age(value: Any, where: str) -> Optional[int]:
 
 #: The parser of each option but ``resources``, whose parser (in ``layers``) parses
 #: options in turn.
-VALUE_PARSERS: Dict[str, Callable[[Any, str], Any]] = {
+VALUE_PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "origins": parse_origins,
     "methods": parse_methods,
     "expose_headers": parse_expose_headers,

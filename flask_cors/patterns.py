@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from typing import Any, Callable, Optional, Pattern, Tuple
+from re import Pattern
+from typing import Any, Callable
 
 from .core import ConfigError
 from .regex import RegexSet
@@ -78,7 +79,7 @@ def has_unescaped_dot(pattern: str) -> bool:
     return _UNESCAPED_DOT.search(pattern) is not None
 
 
-def shown(value: Optional[str]) -> str:
+def shown(value: str | None) -> str:
     """A request value as written to logs: ``repr``-escaped, so no raw CR, LF or other
     control character reaches a log line, and clipped to ``LOGGED_LENGTH`` characters."""
     if value is None or len(value) <= LOGGED_LENGTH:
@@ -124,7 +125,7 @@ class OriginCheck:
                 f"(its signature is {signature})"
             ) from None
 
-    def __call__(self, origin: str) -> Optional[bool]:
+    def __call__(self, origin: str) -> bool | None:
         """True or False, or None when the callable raised (and the error was logged)."""
         try:
             verdict = self.function(origin)
@@ -168,23 +169,15 @@ class NameMatcher:
     in one linear-time pass (see ``regex.RegexSet``).
     """
 
-    __slots__ = (
-        "wildcard",
-        "configured_literals",
-        "literals",
-        "regexes",
-        "notes",
-        "checks",
-        "key",
-    )
+    __slots__ = ("wildcard", "configured_literals", "literals", "regexes", "notes", "checks", "key")
 
     def __init__(
         self,
         wildcard: bool,
-        literals: Tuple[str, ...],
-        patterns: Tuple[Pattern[str], ...],
-        notes: Tuple[str, ...] = (),
-        checks: Tuple[OriginCheck, ...] = (),
+        literals: tuple[str, ...],
+        patterns: tuple[Pattern[str], ...],
+        notes: tuple[str, ...] = (),
+        checks: tuple[OriginCheck, ...] = (),
         where: str = "",
     ) -> None:
         self.wildcard = wildcard
@@ -202,7 +195,7 @@ class NameMatcher:
         self.key = (wildcard, literals, *((p.pattern, p.flags) for p in patterns), *map(id, checks))
 
     @property
-    def patterns(self) -> Tuple[Pattern[str], ...]:
+    def patterns(self) -> tuple[Pattern[str], ...]:
         """The configured regexes, in order."""
         return self.regexes.patterns
 
@@ -211,7 +204,7 @@ class NameMatcher:
         ``patterns``). Callers bound the length of ``value`` first."""
         return self.entry(value, patterns) is not None
 
-    def entry(self, value: str, patterns: bool = True) -> Optional[Tuple[str, str]]:
+    def entry(self, value: str, patterns: bool = True) -> tuple[str, str] | None:
         """The configured entry that allows ``value``, as ``("*", "*")``, ``("literal",
         value)`` or ``("regex", pattern)``; None when none does (callables aside)."""
         if self.wildcard:
@@ -221,7 +214,7 @@ class NameMatcher:
         hits = self.regexes.matching(value) if patterns else ()
         return ("regex", self.patterns[hits[0]].pattern) if hits else None
 
-    def check(self, origin: str) -> Optional[bool]:
+    def check(self, origin: str) -> bool | None:
         """Ask the callables about a serialized ``origin``: True when one allows it, None
         when none does and one raised, else False."""
         failed = False
@@ -252,7 +245,7 @@ class PathPattern:
 
     __slots__ = ("text", "literal", "regex", "specificity")
 
-    def __init__(self, text: str, literal: Optional[str], regex: Optional[Pattern[str]]):
+    def __init__(self, text: str, literal: str | None, regex: Pattern[str] | None):
         #: The pattern as configured.
         self.text = text
         self.literal = literal

@@ -4,7 +4,7 @@ callable in ``origins`` does."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, ClassVar, NamedTuple
 
 from .core import (
     ACL_ALLOW_HEADERS,
@@ -52,13 +52,13 @@ class Decision(NamedTuple):
     """What the policy answers to one request."""
 
     #: Headers to add, in order; never more than one of each name.
-    headers: Tuple[Tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]
     #: Whether ``Vary: Origin`` must be merged into the response.
     vary_origin: bool
     #: Reason codes, the first one about the origin.
-    reasons: Tuple[str, ...]
+    reasons: tuple[str, ...]
     #: Requested header names that were refused (preflights only).
-    refused_headers: Tuple[str, ...] = ()
+    refused_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,18 +69,18 @@ class Policy:
     are the same share one (``key``)."""
 
     #: The options a policy holds: all but ``resources``.
-    OPTIONS: ClassVar[Tuple[str, ...]] = (
+    OPTIONS: ClassVar[tuple[str, ...]] = (
         "origins", "methods", "expose_headers", "allow_headers", "supports_credentials",
         "max_age", "send_wildcard", "vary_header", "automatic_options", "always_send",
         "intercept_exceptions", "allow_private_network",
     )  # fmt: skip
 
     origins: NameMatcher
-    methods: Tuple[str, ...]
-    expose_headers: Optional[Tuple[str, ...]]
+    methods: tuple[str, ...]
+    expose_headers: tuple[str, ...] | None
     allow_headers: NameMatcher
     supports_credentials: bool
-    max_age: Optional[int]
+    max_age: int | None
     send_wildcard: bool
     vary_header: bool
     automatic_options: bool
@@ -90,9 +90,9 @@ class Policy:
 
     any_method: bool = field(init=False, repr=False)
     methods_value: str = field(init=False, repr=False)
-    expose_value: Optional[str] = field(init=False, repr=False)
-    max_age_value: Optional[str] = field(init=False, repr=False)
-    no_origin_value: Optional[str] = field(init=False, repr=False)
+    expose_value: str | None = field(init=False, repr=False)
+    max_age_value: str | None = field(init=False, repr=False)
+    no_origin_value: str | None = field(init=False, repr=False)
     vary_origin: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -116,14 +116,14 @@ class Policy:
             object.__setattr__(self, name, value)
 
     @property
-    def key(self) -> Tuple[Any, ...]:
+    def key(self) -> tuple[Any, ...]:
         """Equal for policies built from equal options."""
         return tuple(
             getattr(value, "key", value) for value in map(self.__getattribute__, self.OPTIONS)
         )
 
 
-def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> Optional[str]:
+def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> str | None:
     """The "most likely to be correct" ACAO for a request without Origin (always_send):
     '*' for a wildcard without credentials, else one configured literal origin: the
     alphabetically first, the one Flask-CORS 6 picks. Nothing when a callable decides:
@@ -144,7 +144,7 @@ def fetch_normalized(method: str) -> str:
     return upper if upper in NORMALIZED_METHODS else method
 
 
-def judge_origin(policy: Policy, origin: Optional[str]) -> Tuple[Optional[str], str]:
+def judge_origin(policy: Policy, origin: str | None) -> tuple[str | None, str]:
     """The Access-Control-Allow-Origin value for a request's Origin header (None: no
     access) and the reason code. The one step that may run a callable in ``origins``."""
     if not origin:
@@ -169,10 +169,10 @@ def judge_origin(policy: Policy, origin: Optional[str]) -> Tuple[Optional[str], 
 def decide(
     policy: Policy,
     method: str,
-    origin: Optional[str],
-    request_method: Optional[str] = None,
-    request_headers: Optional[str] = None,
-    request_private_network: Optional[str] = None,
+    origin: str | None,
+    request_method: str | None = None,
+    request_headers: str | None = None,
+    request_private_network: str | None = None,
 ) -> Decision:
     """Decide the CORS response headers for one request.
 
@@ -190,19 +190,19 @@ def decide(
 
 def grant(
     policy: Policy,
-    value: Optional[str],
+    value: str | None,
     reason: str,
     method: str,
-    request_method: Optional[str] = None,
-    request_headers: Optional[str] = None,
-    request_private_network: Optional[str] = None,
+    request_method: str | None = None,
+    request_headers: str | None = None,
+    request_private_network: str | None = None,
 ) -> Decision:
     """``decide`` once the Origin is judged: ``value`` and ``reason`` come from
     ``judge_origin``."""
     if value is None:
         return Decision((), policy.vary_origin, (reason,))
     reasons = [reason]
-    headers: List[Tuple[str, str]] = [(ACL_ORIGIN, value)]
+    headers: list[tuple[str, str]] = [(ACL_ORIGIN, value)]
     if policy.expose_value is not None:
         headers.append((ACL_EXPOSE_HEADERS, policy.expose_value))
     if policy.supports_credentials:
@@ -212,7 +212,7 @@ def grant(
             (ACL_RESPONSE_PRIVATE_NETWORK, "true" if policy.allow_private_network else "false")
         )
 
-    refused: Tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
     if method == "OPTIONS" and request_method:
         asked = request_method.strip(" \t")
         if (
@@ -239,8 +239,8 @@ def grant(
 
 
 def _allowed_headers(
-    policy: Policy, requested: Optional[str]
-) -> Tuple[Optional[str], Optional[Tuple[str, ...]]]:
+    policy: Policy, requested: str | None
+) -> tuple[str | None, tuple[str, ...] | None]:
     """The requested header names that are allowed, as sent and sorted, and those refused
     (each distinct name is judged once); None for the refused when the list is over
     ``MAX_REQUESTED_HEADERS`` or ``MAX_REQUESTED_HEADERS_LENGTH``."""
@@ -251,9 +251,9 @@ def _allowed_headers(
         or requested.count(",") >= MAX_REQUESTED_HEADERS
     ):
         return None, None
-    allowed: Dict[str, str] = {}
-    refused: List[str] = []
-    seen: Set[str] = set()
+    allowed: dict[str, str] = {}
+    refused: list[str] = []
+    seen: set[str] = set()
     matches = None if policy.allow_headers.wildcard else policy.allow_headers.matches
     token = TOKEN.fullmatch
     for raw_name in requested.split(","):

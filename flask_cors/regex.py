@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Pattern, Sequence, Tuple
+from collections.abc import Sequence
+from re import Pattern
 
 import re2
 
@@ -23,7 +24,7 @@ def _options() -> re2.Options:
     return options
 
 
-def to_re2(pattern: Pattern[str], ascii_input: bool) -> Tuple[Optional[str], str]:
+def to_re2(pattern: Pattern[str], ascii_input: bool) -> tuple[str | None, str]:
     """The RE2 spelling of ``pattern`` with Python's meaning, or None and why there is
     none. ``ascii_input``: the values matched are known to be visible ASCII, where
     Python's Unicode classes and RE2's ASCII ones agree."""
@@ -31,7 +32,7 @@ def to_re2(pattern: Pattern[str], ascii_input: bool) -> Tuple[Optional[str], str
         return None, "re.VERBOSE has no RE2 equivalent"
     unicode_input = not ascii_input and not pattern.flags & re.ASCII
     text = pattern.pattern
-    out: List[str] = []
+    out: list[str] = []
     in_class = False
     index = 0
     while index < len(text):
@@ -102,9 +103,9 @@ class RegexSet:
         a prefix of it (paths)."""
         self.patterns = tuple(patterns)
         self._whole = whole
-        notes: List[str] = []
-        indices: List[int] = []
-        fallback: List[int] = []
+        notes: list[str] = []
+        indices: list[int] = []
+        fallback: list[int] = []
         engine = (re2.Set.FullMatchSet if whole else re2.Set.MatchSet)(_options())
         for index, pattern in enumerate(self.patterns):
             translated, reason = to_re2(pattern, ascii_input)
@@ -125,9 +126,9 @@ class RegexSet:
         self._fallback = tuple(fallback)
         self.notes = tuple(notes)
 
-    def matching(self, value: str) -> List[int]:
+    def matching(self, value: str) -> list[int]:
         """The indices, in ``patterns``, of every pattern matching ``value``, ascending."""
-        found: List[int] = []
+        found: list[int] = []
         if self._set is not None:
             hits = self._set.Match(value)
             if hits:

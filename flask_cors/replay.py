@@ -4,9 +4,10 @@ for ``flask cors explain``: what came back, and the steps the runtime reported."
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any
 
 from flask import Flask, request
 
@@ -23,16 +24,16 @@ class Exchange:
     kind: str  # "preflight" or "actual request"
     method: str
     path: str
-    request_headers: List[Tuple[str, str]]
+    request_headers: list[tuple[str, str]]
     status: int
-    headers: List[Tuple[str, str]]
-    steps: List[Step]
+    headers: list[tuple[str, str]]
+    steps: list[Step]
 
-    def values(self, name: str) -> List[str]:
+    def values(self, name: str) -> list[str]:
         wanted = name.lower()
         return [value for key, value in self.headers if key.lower() == wanted]
 
-    def cors_headers(self) -> List[Tuple[str, str]]:
+    def cors_headers(self) -> list[tuple[str, str]]:
         """The response's Access-Control-* and Vary headers, as sent."""
         return [
             (name, value)
@@ -40,17 +41,17 @@ class Exchange:
             if name.lower().startswith("access-control-") or name.lower() == "vary"
         ]
 
-    def applied(self) -> Optional[Step]:
+    def applied(self) -> Step | None:
         return next((step for step in self.steps if step.event == APPLIED), None)
 
 
 def replay(
-    app: Flask, method: str, path: str, headers: Sequence[Tuple[str, str]], kind: str
+    app: Flask, method: str, path: str, headers: Sequence[tuple[str, str]], kind: str
 ) -> Exchange:
     """Send one request through ``app``'s real CORS machinery, with every view replaced
     by one answering an empty 200 (so nothing the views do happens), and record the CORS
     steps taken for it."""
-    steps: List[Step] = []
+    steps: list[Step] = []
     saved = dict(app.view_functions)
     try:
         for endpoint, view in saved.items():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Request
@@ -13,7 +14,7 @@ from .patterns import PathPattern
 from .policy import Policy
 from .regex import RegexSet
 
-Rule = Tuple[PathPattern, Policy]
+Rule = tuple[PathPattern, Policy]
 #: Patterns that match every path: r"/*" (Flask-CORS's default, a regex matched from the
 #: start of the path, which zero slashes satisfy) and the wildcards.
 EVERY_PATH = frozenset({"/*", "*", ".*"})
@@ -28,12 +29,12 @@ class ResourceTable:
 
     __slots__ = ("rules", "every_path", "_literals", "_regexes", "_regex_rules")
 
-    def __init__(self, rules: Tuple[Rule, ...], where: str = ""):
+    def __init__(self, rules: tuple[Rule, ...], where: str = ""):
         self.rules = rules
         #: The one rule, when its pattern covers every path (the default r"/*"): then the
         #: request's path need not be worked out at all.
         self.every_path = rules[0] if len(rules) == 1 and rules[0][0].text in EVERY_PATH else None
-        self._literals: Dict[str, Rule] = {}
+        self._literals: dict[str, Rule] = {}
         for rule in rules:
             if rule[0].literal is not None:
                 self._literals.setdefault(rule[0].literal, rule)
@@ -46,11 +47,11 @@ class ResourceTable:
         )
 
     @property
-    def notes(self) -> Tuple[str, ...]:
+    def notes(self) -> tuple[str, ...]:
         """Setup warnings about path patterns RE2 cannot run."""
         return self._regexes.notes
 
-    def match(self, path: str) -> Optional[Rule]:
+    def match(self, path: str) -> Rule | None:
         """The most specific rule whose pattern matches ``path``, if any."""
         key = (self, path)
         try:
@@ -73,7 +74,7 @@ def routed_path(app: Flask, current: Request) -> str:
     is routed in turn."""
     path: str = current.path
     rule = current.url_rule
-    arguments: Optional[Mapping[str, Any]] = current.view_args
+    arguments: Mapping[str, Any] | None = current.view_args
     redirect = current.routing_exception
     if rule is None and isinstance(redirect, RequestRedirect):
         path = unquote(urlsplit(redirect.new_url).path)

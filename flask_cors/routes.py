@@ -3,8 +3,9 @@ logic behind ``flask cors routes``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any
 
 from flask import Flask
 from flask.views import MethodView, View
@@ -31,7 +32,7 @@ OPTION_ORDER = (
 )
 
 
-def describe_names(matcher: NameMatcher) -> List[str]:
+def describe_names(matcher: NameMatcher) -> list[str]:
     """A matcher's configuration as written: '*', literals, regexes, then callables."""
     if matcher.wildcard:
         return ["*"]
@@ -42,11 +43,11 @@ def describe_names(matcher: NameMatcher) -> List[str]:
     ]
 
 
-def set_by(app: Flask, source: PolicySource, pattern: Optional[str]) -> Dict[str, str]:
+def set_by(app: Flask, source: PolicySource, pattern: str | None) -> dict[str, str]:
     """Which place set each option of the policy ``source`` gives the resource
     ``pattern`` (None: a source without resources) under ``app``'s config."""
     config_options = parse_config(app.config, config_values(app.config))[0]
-    layers: List[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
+    layers: list[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
     if source.with_resources:
         resources = resolve(layers)[0]["resources"]
         own = next(options for path, options in resources if path.text == pattern)
@@ -54,10 +55,10 @@ def set_by(app: Flask, source: PolicySource, pattern: Optional[str]) -> Dict[str
     return resolve(layers)[1]
 
 
-def describe_policy(policy: Policy, layers: Mapping[str, str]) -> Dict[str, Any]:
+def describe_policy(policy: Policy, layers: Mapping[str, str]) -> dict[str, Any]:
     """Every option of a compiled policy, as plain values, and the layer that set it
     (``layers``, from ``set_by``)."""
-    values: Dict[str, Any] = {
+    values: dict[str, Any] = {
         "origins": describe_names(policy.origins),
         "supports_credentials": policy.supports_credentials,
         "methods": sorted(policy.methods),
@@ -75,7 +76,7 @@ def describe_policy(policy: Policy, layers: Mapping[str, str]) -> Dict[str, Any]
     return values
 
 
-def source_label(source: Any, pattern: Optional[str]) -> str:
+def source_label(source: Any, pattern: str | None) -> str:
     """How a policy source is named in explanations: where it was set up, and which
     resource pattern matched."""
     if source is None or source.label == "cross_origin()":
@@ -90,12 +91,12 @@ class RoutePolicy:
 
     rule: str
     endpoint: str
-    methods: List[str]
+    methods: list[str]
     applies: str
-    policy: Optional[Policy]
-    set_by: Dict[str, str] = field(default_factory=dict)
+    policy: Policy | None
+    set_by: dict[str, str] = field(default_factory=dict)
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """The route as JSON-ready values."""
         described = describe_policy(self.policy, self.set_by) if self.policy is not None else None
         return {
@@ -110,7 +111,7 @@ class RoutePolicy:
 def _blueprint_sources(app: Flask, endpoint: str) -> Iterator[PolicySource]:
     """The blueprints' sources that answer for ``endpoint``, in the order Flask runs their
     after_request functions: innermost blueprint first, latest CORS(bp) first."""
-    sources: List[PolicySource] = (
+    sources: list[PolicySource] = (
         list(cors_state(app)["sources"]) if "cors" in app.extensions else []
     )
     name = endpoint.rpartition(".")[0]
@@ -128,7 +129,7 @@ def _sources_for(app: Flask, endpoint: str) -> Iterator[PolicySource]:
         yield from cors_state(app)["app_wide"]
 
 
-def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
+def decorated_methods(view_class: Any) -> dict[str, CrossOriginView]:
     """The methods of a class-based view decorated with :func:`cross_origin`, by name:
     ``dispatch_request``, or the HTTP method names a ``MethodView`` dispatches to."""
     if not isinstance(view_class, type) or not issubclass(view_class, View):
@@ -144,7 +145,7 @@ def decorated_methods(view_class: Any) -> Dict[str, CrossOriginView]:
     return found
 
 
-def route_policies(app: Flask) -> List[RoutePolicy]:
+def route_policies(app: Flask) -> list[RoutePolicy]:
     """Every URL rule of ``app`` with the policy that applies to it.
 
     The decorator's policy covers its view; otherwise the first blueprint or app-wide
@@ -157,7 +158,7 @@ def route_policies(app: Flask) -> List[RoutePolicy]:
         view_class = getattr(view, "view_class", None)
         per_method = decorated_methods(view_class)
         # The whole view is covered by a decorator on it, or on a View's dispatch_request.
-        whole: Optional[PolicySource] = getattr(view, "cors_source", None)
+        whole: PolicySource | None = getattr(view, "cors_source", None)
         if whole is not None:
             label = source_label(whole, None)
         elif "dispatch_request" in per_method:

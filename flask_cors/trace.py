@@ -5,7 +5,8 @@ DEBUG, so it costs nothing otherwise."""
 from __future__ import annotations
 
 import logging
-from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from .binding import (
     APPLIED,
@@ -36,14 +37,14 @@ class Step(NamedTuple):
     #: The PolicySource that took the step.
     source: Any
     #: The resource pattern that matched (None for the decorator or when none did).
-    pattern: Optional[str] = None
-    policy: Optional[Policy] = None
-    decision: Optional[Decision] = None
+    pattern: str | None = None
+    policy: Policy | None = None
+    decision: Decision | None = None
 
 
 def record(step: Step, environ: Mapping[str, Any]) -> None:
     """Log ``step`` at DEBUG and hand it to ``flask cors explain`` when it is replaying."""
-    steps: Optional[List[Step]] = environ.get(TRACE_KEY)
+    steps: list[Step] | None = environ.get(TRACE_KEY)
     if steps is not None:
         steps.append(step)
     request = f"{shown(environ.get('REQUEST_METHOD'))} {shown(environ.get('PATH_INFO'))}"
@@ -74,7 +75,7 @@ def _decision_line(decision: Decision, request: str, environ: Mapping[str, Any])
     )
 
 
-def _shown_names(names: Tuple[str, ...]) -> str:
+def _shown_names(names: tuple[str, ...]) -> str:
     listed = ", ".join(map(shown, names[:LOGGED_NAMES]))
     more = len(names) - LOGGED_NAMES
     return f"[{listed}]" + (f" and {more} more" if more > 0 else "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from re import Pattern
 from typing import Any, Callable
 
 from .core import ConfigError
@@ -13,38 +12,23 @@ from .regex import RegexSet
 
 LOG = logging.getLogger("flask_cors")
 
-#: A configured string containing any of these is a regular expression, otherwise a
-#: literal. This is Flask-CORS's documented rule, kept so existing configurations mean
-#: what they meant.
+#: Flask-CORS's documented rule: a configured string containing any of these is a regex.
 REGEX_CHARACTERS = frozenset("*\\]?$^[()")
-
-#: ``"*"`` is the documented wildcard; ``".*"`` is how Flask-CORS spells it internally,
-#: and configurations in the wild use both.
+#: ``"*"`` is the documented wildcard; ``".*"`` is Flask-CORS's internal spelling of it.
 WILDCARDS = frozenset({"*", ".*"})
-
-#: Longest Origin value ever reflected or run through a regex. A serialized origin is a
-#: scheme, a host of at most 253 characters and a port; anything longer is not one, and
-#: the bound keeps user regexes off attacker-sized input.
+#: Bounds keeping user regexes off attacker-sized input and what is echoed small (a
+#: serialized origin is a scheme, a host of at most 253 characters and a port).
 MAX_ORIGIN_LENGTH = 1024
-
-#: Longest header name considered in Access-Control-Request-Headers, and longest method in
-#: Access-Control-Request-Method, for the same reason and so that what is echoed stays small.
 MAX_HEADER_NAME_LENGTH = 256
 MAX_METHOD_LENGTH = 256
-
 #: An HTTP token (RFC 9110): what a method or a header-field name is.
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REFLECTABLE_ORIGIN = re.compile(r"[\x21-\x2b\x2d-\x7e]+")  # visible ASCII except ","
 _SERIALIZED_ORIGIN = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*://"
-    r"(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:,\\*]+)"
-    r"(?::[0-9]{1,5})?"
+    r"[A-Za-z][A-Za-z0-9+.\-]*://(?:\[[0-9A-Fa-f:.]+\]|[^\s/?#@\[\]:,\\*]+)(?::[0-9]{1,5})?"
 )
 _IPV6_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
-_UNESCAPED_DOT = re.compile(r"(?<!\\)\.(?=[A-Za-z0-9])")
-
-#: Most characters of one request value written to a log record, so that hostile
-#: requests cannot turn into huge log lines.
+#: Most characters of one request value written to a log record.
 LOGGED_LENGTH = 200
 
 
@@ -64,19 +48,9 @@ def is_serialized_origin(value: str) -> bool:
 
 
 def looks_like_regex(value: str) -> bool:
-    """Flask-CORS's rule for telling a regular expression from a literal string.
-
-    A bracketed IPv6 origin such as ``http://[::1]:8080`` is a literal even though it
-    contains brackets: read as a regex it would match ``http://1:8080`` instead.
-    """
-    if _IPV6_ORIGIN.fullmatch(value):
-        return False
-    return any(character in REGEX_CHARACTERS for character in value)
-
-
-def has_unescaped_dot(pattern: str) -> bool:
-    """Whether a regex has a bare ``.`` before a letter or digit (``api.example``)."""
-    return _UNESCAPED_DOT.search(pattern) is not None
+    """Flask-CORS's rule for telling a regex from a literal, except that a bracketed IPv6
+    origin (``http://[::1]:8080``) is a literal: as a regex it would match ``http://1:8080``."""
+    return not _IPV6_ORIGIN.fullmatch(value) and not REGEX_CHARACTERS.isdisjoint(value)
 
 
 def shown(value: str | None) -> str:
@@ -87,20 +61,21 @@ def shown(value: str | None) -> str:
     return f"{value[:LOGGED_LENGTH]!r}... ({len(value)} characters)"
 
 
-class OriginCheck:
-    """A callable entry of ``origins``: asked at request time whether an Origin is allowed.
+def describe_value(value: Any) -> str:
+    """A value as error messages name it: its ``repr``, clipped to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
-    It is only ever called with a serialized origin (``scheme://host[:port]``, as sent;
-    never ``null``). An exception it raises is logged, escaped, and counts as "not
-    allowed"; a return value other than True or False is a programming error and raises
-    ``TypeError`` naming the option.
-    """
+
+class OriginCheck:
+    """A callable entry of ``origins``, called with a serialized origin (never ``null``).
+    An exception it raises is logged and counts as "not allowed"; a return value other
+    than True or False raises ``TypeError`` naming the option."""
 
     __slots__ = ("function", "where", "name")
 
     def __init__(self, function: Callable[[str], bool], where: str):
         self.function = function
-        #: The option as the user set it, for error messages ("CORS() origins").
         self.where = where
         name = getattr(function, "__qualname__", None)
         self.name = name if isinstance(name, str) else describe_value(function)
@@ -130,11 +105,15 @@ class OriginCheck:
         try:
             verdict = self.function(origin)
         except Exception as error:
+            try:
+                text = f"{type(error).__name__}: {error}"
+            except Exception:  # a broken __str__ must not turn a logged failure into a 500
+                text = type(error).__name__
             LOG.error(
                 "CORS origins callable %s (%s) raised %s for Origin %s; the origin is not allowed",
                 self.name,
                 self.where,
-                shown(_error_text(error)),
+                shown(text),
                 shown(origin),
             )
             return None
@@ -147,27 +126,9 @@ class OriginCheck:
         return verdict
 
 
-def describe_value(value: Any) -> str:
-    """A configured or returned value as error messages name it: its ``repr``, clipped
-    to 80 characters."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _error_text(error: Exception) -> str:
-    try:
-        return f"{type(error).__name__}: {error}"
-    except Exception:  # a broken __str__ must not turn a logged failure into a 500
-        return type(error).__name__
-
-
 class NameMatcher:
-    """Matches case-insensitive names (origins, header names) against a configuration.
-
-    Literals are compared case-insensitively through one set lookup; regexes must match
-    the whole value (``fullmatch``), never just a prefix or a substring, and run together
-    in one linear-time pass (see ``regex.RegexSet``).
-    """
+    """Matches case-insensitive names (origins, header names): literals through one set
+    lookup, regexes against the whole value in one linear-time pass (``RegexSet``)."""
 
     __slots__ = ("wildcard", "configured_literals", "literals", "regexes", "notes", "checks", "key")
 
@@ -175,33 +136,29 @@ class NameMatcher:
         self,
         wildcard: bool,
         literals: tuple[str, ...],
-        patterns: tuple[Pattern[str], ...],
+        patterns: tuple[re.Pattern[str], ...],
         notes: tuple[str, ...] = (),
         checks: tuple[OriginCheck, ...] = (),
         where: str = "",
     ) -> None:
         self.wildcard = wildcard
-        #: Literals as configured, in order (for display and for always_send).
-        self.configured_literals = literals
+        self.configured_literals = literals  # in order, for display and always_send
         self.literals = frozenset(map(_lowered, literals))
         # Callers check that values are visible ASCII before any regex sees them.
         self.regexes = RegexSet(patterns, whole=True, ascii_input=True, where=where)
-        #: Warnings about risky but legal entries, logged once when a policy uses them.
         self.notes = notes + self.regexes.notes
-        #: Callables asked when neither a literal nor a regex matches (origins only).
         self.checks = checks
         #: Equal for matchers configured alike. A callable counts by its OriginCheck,
         #: whose request-time errors name the option and resource it was given in.
         self.key = (wildcard, literals, *((p.pattern, p.flags) for p in patterns), *map(id, checks))
 
     @property
-    def patterns(self) -> tuple[Pattern[str], ...]:
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
         """The configured regexes, in order."""
         return self.regexes.patterns
 
     def matches(self, value: str, patterns: bool = True) -> bool:
-        """Whether ``value`` is allowed by this configuration (by its regexes only when
-        ``patterns``). Callers bound the length of ``value`` first."""
+        """Whether ``value`` is allowed (regexes only if ``patterns``); callers bound its length."""
         return self.entry(value, patterns) is not None
 
     def entry(self, value: str, patterns: bool = True) -> tuple[str, str] | None:
@@ -215,8 +172,7 @@ class NameMatcher:
         return ("regex", self.patterns[hits[0]].pattern) if hits else None
 
     def check(self, origin: str) -> bool | None:
-        """Ask the callables about a serialized ``origin``: True when one allows it, None
-        when none does and one raised, else False."""
+        """Ask the callables: True if one allows ``origin``, None if none does and one raised."""
         failed = False
         for check in self.checks:
             verdict = check(origin)
@@ -227,29 +183,21 @@ class NameMatcher:
 
 
 def _lowered(text: str) -> str:
-    """``text.lower()``, but the same object when nothing changes, so that a large
-    allow-list is held once, not twice."""
+    """``text.lower()``, but ``text`` itself if equal: a large allow-list is held once."""
     lowered = text.lower()
     return text if lowered == text else lowered
 
 
 class PathPattern:
-    """One resource pattern: a literal path compared exactly, or a regex matched from the
-    start of the path, both case-sensitive, as Flask-CORS 6 does (``ResourceTable``
-    matches them).
-
-    ``specificity`` orders patterns most specific first: literals before regexes, then
-    more ``/`` segments, then longer patterns; ties are broken by the pattern text so the
-    order never depends on how the configuration was written down.
-    """
+    """A resource pattern as in Flask-CORS 6: a literal path compared exactly or a regex
+    matched from the path's start, case-sensitive. ``specificity`` sorts the most specific
+    first (literals, more ``/``, longer), then by text, whatever the configured order."""
 
     __slots__ = ("text", "literal", "regex", "specificity")
 
-    def __init__(self, text: str, literal: str | None, regex: Pattern[str] | None):
-        #: The pattern as configured.
+    def __init__(self, text: str, literal: str | None, regex: re.Pattern[str] | None):
         self.text = text
         self.literal = literal
         self.regex = regex
-        body = literal if literal is not None else regex.pattern if regex is not None else ""
-        flags = regex.flags if regex is not None else 0
+        body, flags = (regex.pattern, regex.flags) if regex else (literal or "", 0)
         self.specificity = (literal is None, -body.count("/"), -len(body), body, flags)

@@ -20,9 +20,9 @@ ACAH = "Access-Control-Allow-Headers"
 
 #: The report's patterns: each two more characters of input double Python's time.
 EXPONENTIAL = [
-    r"https://([a-z0-9]+[-.]?)*\.example\.com",
-    r"https://(\w+\.?)+example\.com",
-    r"https://(.*\.)*example\.com",
+    pytest.param(r"https://([a-z0-9]+[-.]?)*\.example\.com", id="optional-separator"),
+    pytest.param(r"https://(\w+\.?)+example\.com", id="optional-dot"),
+    pytest.param(r"https://(.*\.)*example\.com", id="dot-star-group"),
 ]
 
 
@@ -59,18 +59,29 @@ def count_calls(monkeypatch: pytest.MonkeyPatch, name: str) -> List[str]:
 @pytest.mark.parametrize(
     ("pattern", "ascii_input", "translated"),
     [
-        (re.compile(r"https://a\.example\Z"), True, r"https://a\.example\z"),
-        (re.compile(r"x{,3}"), True, "x{0,3}"),
-        (re.compile(r"x{2,3}y{4}"), True, "x{2,3}y{4}"),
-        (re.compile(r"/v\d+/\D"), False, r"/v\p{Nd}+/\P{Nd}"),
-        (re.compile(r"/v\d+"), True, r"/v\d+"),
-        (re.compile(r"/v\d+", re.ASCII), False, r"/v\d+"),
-        (re.compile(r"(?P<host>a)\.(?P<tld>b)"), True, r"(?:a)\.(?:b)"),
-        (re.compile("a.b", re.IGNORECASE | re.DOTALL), True, "(?is)a.b"),
-        (re.compile("^a$", re.MULTILINE), True, "(?m)^a$"),
-        (re.compile(r"[\]\d-]\w"), True, r"[\]\d-]\w"),
-        (re.compile(r"[]a][^]b]"), True, r"[]a][^]b]"),
-        (re.compile(r"\\d"), False, r"\\d"),
+        pytest.param(
+            re.compile(r"https://a\.example\Z"), True, r"https://a\.example\z", id="end-anchor"
+        ),
+        pytest.param(re.compile(r"x{,3}"), True, "x{0,3}", id="no-minimum"),
+        pytest.param(re.compile(r"x{2,3}y{4}"), True, "x{2,3}y{4}", id="counted"),
+        pytest.param(
+            re.compile(r"/v\d+/\D"), False, r"/v\p{Nd}+/\P{Nd}", id="unicode-input-digits"
+        ),
+        pytest.param(re.compile(r"/v\d+"), True, r"/v\d+", id="ascii-input-digits"),
+        pytest.param(re.compile(r"/v\d+", re.ASCII), False, r"/v\d+", id="ascii-flag-digits"),
+        pytest.param(
+            re.compile(r"(?P<host>a)\.(?P<tld>b)"), True, r"(?:a)\.(?:b)", id="named-groups"
+        ),
+        pytest.param(
+            re.compile("a.b", re.IGNORECASE | re.DOTALL), True, "(?is)a.b", id="flags-i-s"
+        ),
+        pytest.param(re.compile("^a$", re.MULTILINE), True, "(?m)^a$", id="flag-m"),
+        pytest.param(re.compile(r"[\]\d-]\w"), True, r"[\]\d-]\w", id="escaped-bracket-in-class"),
+        pytest.param(re.compile(r"[]a][^]b]"), True, r"[]a][^]b]", id="leading-bracket-in-class"),
+        pytest.param(re.compile(r"\\d"), False, r"\\d", id="escaped-backslash"),
+        # Only a ']' first in its class is literal: these close the class, so {,n} counts.
+        pytest.param(quietly_compiled(r"[a[]x{,3}"), True, "[a[]x{0,3}", id="bracket-ends-class"),
+        pytest.param(re.compile(r"[\[^]x{,2}"), True, r"[\[^]x{0,2}", id="caret-ends-class"),
     ],
 )
 def test_patterns_are_spelled_for_re2_with_pythons_meaning(
@@ -82,14 +93,23 @@ def test_patterns_are_spelled_for_re2_with_pythons_meaning(
 @pytest.mark.parametrize(
     ("pattern", "ascii_input", "reason"),
     [
-        (re.compile(r"https://(a+)\1"), True, "RE2 cannot run it"),
-        (re.compile(r"https://(?P<x>a)(?P=x)"), True, "RE2 cannot run it"),
-        (re.compile(r"https://(?!evil)\w+"), True, "RE2 cannot run it"),
-        (re.compile(r"https://(a)?(?(1)b|c)"), True, "RE2 cannot run it"),
-        (re.compile(r"https://a  # main", re.VERBOSE), True, "re.VERBOSE"),
-        (re.compile(r"/users/\w+"), False, r"\w is Unicode-wide"),
-        (re.compile(r"/a\b"), False, r"\b is Unicode-wide"),
-        (quietly_compiled(r"[[:alpha:]]+"), True, "POSIX class"),
+        pytest.param(re.compile(r"https://(a+)\1"), True, "RE2 cannot run it", id="backreference"),
+        pytest.param(
+            re.compile(r"https://(?P<x>a)(?P=x)"),
+            True,
+            "RE2 cannot run it",
+            id="named-backreference",
+        ),
+        pytest.param(re.compile(r"https://(?!evil)\w+"), True, "RE2 cannot run it", id="lookahead"),
+        pytest.param(
+            re.compile(r"https://(a)?(?(1)b|c)"), True, "RE2 cannot run it", id="conditional"
+        ),
+        pytest.param(
+            re.compile(r"https://a  # main", re.VERBOSE), True, "re.VERBOSE", id="verbose"
+        ),
+        pytest.param(re.compile(r"/users/\w+"), False, r"\w is Unicode-wide", id="unicode-word"),
+        pytest.param(re.compile(r"/a\b"), False, r"\b is Unicode-wide", id="unicode-boundary"),
+        pytest.param(quietly_compiled(r"[[:alpha:]]+"), True, "POSIX class", id="posix-class"),
     ],
 )
 def test_what_re2_cannot_run_with_pythons_meaning_says_why(
@@ -157,12 +177,18 @@ def test_each_distinct_requested_header_is_matched_once(monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     "patterns",
     [
-        [r"https://[a-z]+\.example", r"https://(a|b)+\.test"],
-        [r"https://x\.example", r"https://(x)\1\.example"],  # the second falls back
+        pytest.param([r"https://[a-z]+\.example", r"https://(a|b)+\.test"], id="all-re2"),
+        pytest.param([r"https://x\.example", r"https://(x)\1\.example"], id="one-fallback"),
     ],
 )
 @pytest.mark.parametrize(
-    "value", ["https://abc.example", "https://abba.test", "https://xx.example", "nope"]
+    "value",
+    [
+        pytest.param("https://abc.example", id="abc"),
+        pytest.param("https://abba.test", id="abba"),
+        pytest.param("https://xx.example", id="xx"),
+        pytest.param("nope", id="nope"),
+    ],
 )
 def test_a_regex_set_agrees_with_python_fullmatch(patterns: List[str], value: str) -> None:
     compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
@@ -171,7 +197,14 @@ def test_a_regex_set_agrees_with_python_fullmatch(patterns: List[str], value: st
     assert regexes.matching(value) == expected
 
 
-@pytest.mark.parametrize(("path", "first"), [("/api/v1/x", 0), ("/api/x", 1), ("/x", None)])
+@pytest.mark.parametrize(
+    ("path", "first"),
+    [
+        pytest.param("/api/v1/x", 0, id="versioned"),
+        pytest.param("/api/x", 1, id="unversioned"),
+        pytest.param("/x", None, id="elsewhere"),
+    ],
+)
 def test_a_prefix_set_reports_every_pattern_matching_the_start(
     path: str, first: Optional[int]
 ) -> None:

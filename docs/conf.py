@@ -28,8 +28,9 @@ myst_heading_anchors = 3
 # Only the public names are documented (docs/api.md); signatures keep their annotations.
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-# Without intersphinx (the build needs no network), Flask's classes have no target here.
-nitpick_ignore_regex = [("py:class", r"(flask|werkzeug)\..*")]
+# Without intersphinx (the build needs no network), Flask's classes and the standard
+# library's abstract types have no target here.
+nitpick_ignore_regex = [("py:class", r"(flask|werkzeug|collections\.abc)\..*")]
 
 html_theme = "furo"
 html_title = f"flask-cors-reference {release}"

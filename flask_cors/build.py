@@ -1,5 +1,4 @@
-"""Building policies: one resource's options checked against each other, and a source's
-policies compiled for an app's current config."""
+"""Building policies: options checked against each other, compiled for an app's config."""
 
 from __future__ import annotations
 
@@ -27,8 +26,6 @@ from .resources import ResourceTable
 
 LOG = logging.getLogger("flask_cors")
 
-Warn = Callable[[str], None]
-
 #: Names a browser never lets a page use, so listing them allows or exposes nothing
 #: (Fetch: forbidden method, forbidden request-header, forbidden response-header name).
 FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
@@ -42,44 +39,36 @@ FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 #: An origin no deployment lists ('.invalid' is reserved, RFC 2606): an origins entry
 #: that allows it allows origins nobody chose.
 _UNCHOSEN_ORIGIN = "https://any-origin.invalid"
-
-
-def _allows_any_origin(origins: NameMatcher) -> str | None:
-    """How ``origins`` allows every origin ("'*'" or its regex), or None."""
-    if origins.wildcard:
-        return "'*'"
-    hits = origins.regexes.matching(_UNCHOSEN_ORIGIN)
-    return f"regex {origins.patterns[hits[0]].pattern!r}" if hits else None
+_MATCH_ALL = PathPattern("*", None, re.compile(".*"))
 
 
 def build_policy(
     values: Mapping[str, Any],
     set_by: Mapping[str, str],
     where: str,
-    warn: Warn | None,
+    warn: Callable[[str], None] | None,
     partial: bool = False,
 ) -> Policy:
-    """Check the options against each other and compile them into a frozen policy;
-    risky but legal combinations are reported through ``warn``.
-
-    ``partial`` means the app's config is not known yet (a decorator or a blueprint at
-    setup): a default may still be replaced by ``app.config``, so combinations are only
-    judged when every option involved was set in code; they are judged in full once the
-    app's config is there."""
+    """Check the options against each other and compile them into a policy, reporting risky
+    but legal combinations through ``warn``. ``partial``: the app's config is not known yet
+    and may replace any default, so only combinations that code alone settles are judged."""
 
     def settled(*names: str) -> bool:
         return not partial or all(set_by[name] != DEFAULT_LAYER for name in names)
 
     origins: NameMatcher = values["origins"]
     credentials: bool = values["supports_credentials"]
-    expose: tuple[str, ...] | None = values["expose_headers"]
     if origins.checks and not values["vary_header"] and settled("origins", "vary_header"):
         raise ConfigError(
             f"{where}: vary_header cannot be False with a callable in origins: the answer "
             "depends on the Origin, and a cache that is not told so would give one site's "
             "answer to another"
         )
-    any_origin = _allows_any_origin(origins)
+    if origins.wildcard:
+        any_origin: str | None = "'*'"
+    else:
+        hits = origins.regexes.matching(_UNCHOSEN_ORIGIN)
+        any_origin = f"regex {origins.patterns[hits[0]].pattern!r}" if hits else None
     settled_conflict = settled("origins", "supports_credentials", "send_wildcard")
     if any_origin and credentials and values["send_wildcard"] and settled_conflict:
         raise ConfigError(
@@ -96,12 +85,8 @@ def build_policy(
                 "Origin with credentials, so any site can read this resource as the "
                 "signed-in user; list the trusted origins instead"
             )
-        if (
-            expose
-            and "*" in expose
-            and credentials
-            and settled("expose_headers", "supports_credentials")
-        ):
+        expose_any = "*" in (values["expose_headers"] or ())
+        if expose_any and credentials and settled("expose_headers", "supports_credentials"):
             warn(
                 f"{where}: with supports_credentials, expose_headers '*' names a header "
                 "called '*' and exposes nothing else; list the headers instead"
@@ -126,14 +111,10 @@ def _forbidden_names(values: Mapping[str, Any], where: str) -> Iterable[str]:
 
 
 class PolicySource:
-    """Option layers given in code, compiled together with an app's ``CORS_*`` config.
-
-    The compiled table is kept in the app's ``extensions["cors"]["tables"]`` (so it lives
-    and dies with the app) beside a snapshot of the ``CORS_*`` values it was compiled
-    from, and rebuilt on the first request after those values change, whether they are
-    replaced or changed in place: configuring an app after decorating its views works,
-    and removing an origin from a list in ``app.config`` revokes it on the next request.
-    """
+    """Option layers given in code, compiled with an app's ``CORS_*`` config into a table
+    kept in ``app.extensions`` (it dies with the app) and rebuilt on the first request after
+    those values change, even in place: removing an origin from a list in ``app.config``
+    revokes it on the next request."""
 
     def __init__(self, layers: list[Layer], label: str, with_resources: bool):
         self.layers = layers
@@ -144,21 +125,18 @@ class PolicySource:
         self._warned: set[str] = set()
 
     def validate(self) -> None:
-        """Compile without any app config, so mistakes in code fail at setup; how the
-        options combine is judged once an app's config is known, unless the code alone
-        settles it."""
+        """Compile without any app config, so that mistakes in code fail at setup."""
         self.compile({}, {}, partial=True)
 
     def table(self, app: Flask) -> ResourceTable:
         """The compiled table for ``app``'s current configuration."""
-        config = app.config
-        live = config_values(config)
+        live = config_values(app.config)
         entry = app.extensions["cors"]["tables"].get(self) if "cors" in app.extensions else None
         # Compared by value (a snapshot holds copies of lists and dicts), not by identity.
         if entry is not None and entry[0] == live:
             return entry[1]  # type: ignore[no-any-return]
         values = snapshot(live)
-        table = self.compile(config, values)
+        table = self.compile(app.config, values)
         cors_state(app)["tables"][self] = (values, table)
         return table
 
@@ -169,20 +147,16 @@ class PolicySource:
     def compile(
         self, config: Mapping[str, Any], values: Mapping[str, Any], partial: bool = False
     ) -> ResourceTable:
-        """Merge the layers with the config whose ``CORS_*`` values are ``values`` and
-        compile one policy per resource, resources configured alike sharing one
-        (``partial``: see ``build_policy``)."""
+        """One policy per resource (shared by resources configured alike) under ``config``."""
         config_options, config_warnings = parse_config(config, values)
         for message in config_warnings:
             self._warn(message)
         layers = [*self.layers, (CONFIG_LAYER, config_options)]
-        if not self.with_resources:
-            policy = build_policy(*resolve(layers), self.label, self._warn, partial)
-            return ResourceTable(((_MATCH_ALL, policy),))
+        resources = resolve(layers)[0]["resources"] if self.with_resources else [(_MATCH_ALL, {})]
         shared: dict[tuple[Any, ...], Policy] = {}
         rules = []
-        for pattern, options in resolve(layers)[0]["resources"]:
-            where = f"{self.label} resource {pattern.text!r}"
+        for pattern, options in resources:
+            where = f"{self.label} resource {pattern.text!r}" if self.with_resources else self.label
             values_set_by = resolve([(RESOURCE_LAYER, options), *layers])
             policy = build_policy(*values_set_by, where, self._warn, partial)
             rules.append((pattern, shared.setdefault(policy.key, policy)))
@@ -198,13 +172,6 @@ class PolicySource:
             LOG.warning("%s", message)
 
 
-_MATCH_ALL = PathPattern("*", None, re.compile(".*"))
-
-
 def cors_state(app: Flask) -> MutableMapping[str, Any]:
-    """This package's bookkeeping in ``app.extensions["cors"]``: the sources attached to
-    the app, the app-wide ones in answering order, and compiled tables by source."""
-    state: MutableMapping[str, Any] = app.extensions.setdefault(
-        "cors", {"sources": [], "app_wide": [], "tables": {}}
-    )
-    return state
+    """The app's sources, the app-wide ones in answering order, and tables by source."""
+    return app.extensions.setdefault("cors", {"sources": [], "app_wide": [], "tables": {}})  # type: ignore[no-any-return]

@@ -1,18 +1,17 @@
-"""The ``flask cors`` command group: ``routes`` lists each route's CORS policy,
-``explain`` says whether a browser would allow one request, and why."""
+"""The ``flask cors`` commands: each route's CORS policy, and what a browser does with a request."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from .explain import Explanation, explain
-from .routes import OPTION_ORDER, describe_policy, route_policies, source_label
+from .routes import route_policies
 
 cors_cli = AppGroup("cors", help="Inspect this app's CORS policies.")
 
@@ -21,43 +20,39 @@ cors_cli = AppGroup("cors", help="Inspect this app's CORS policies.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list, one entry per route.")
 def routes_command(as_json: bool) -> None:
     """Every URL rule with the CORS policy that applies to it."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    routes = route_policies(app)
+    routes = route_policies(current_app)
     if as_json:
         click.echo(json.dumps([route.as_dict() for route in routes], indent=2))
         return
-    header = (
-        "route", "methods", "policy", "origins", "credentials", "cors methods",
-        "allow headers", "expose headers", "max age", "private network",
-    )  # fmt: skip
-    rows: list[tuple[str, ...]] = [header]
+    rows = [
+        (
+            "route", "methods", "policy", "origins", "credentials", "cors methods",
+            "allow headers", "expose headers", "max age", "private network",
+        )
+    ]  # fmt: skip
     for route in routes:
         methods = ", ".join(m for m in route.methods if m not in ("HEAD", "OPTIONS"))
-        if route.policy is None:
+        options = route.options
+        if options is None:
             rows.append((route.rule, methods, route.applies, *("-",) * 7))
             continue
-        options = describe_policy(route.policy, route.set_by)
         rows.append(
             (
                 route.rule,
                 methods,
                 route.applies,
-                _join(options["origins"]),
+                ", ".join(options["origins"]),
                 "yes" if options["supports_credentials"] else "no",
-                _join(options["methods"]),
-                _join(options["allow_headers"]),
-                _join(options["expose_headers"]) or "-",
+                ", ".join(options["methods"]),
+                ", ".join(options["allow_headers"]),
+                ", ".join(options["expose_headers"]) or "-",
                 "-" if options["max_age"] is None else str(options["max_age"]),
                 "yes" if options["allow_private_network"] else "no",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    widths = [max(map(len, column)) for column in zip(*rows)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-
-
-def _join(values: Sequence[Any]) -> str:
-    return ", ".join(map(str, values))
 
 
 @cors_cli.command("explain")
@@ -76,21 +71,15 @@ def _join(values: Sequence[Any]) -> str:
     help="Force a preflight, or none (default: as a browser decides).",
 )
 @click.option("--credentials", is_flag=True, help="fetch(..., {credentials: 'include'}).")
-def explain_command(
-    origin: str,
-    path: str,
-    method: str,
-    headers: tuple[str, ...],
-    preflight: bool | None,
-    credentials: bool,
-) -> None:
+def explain_command(**options: Any) -> None:
     """Would a browser let a page at ORIGIN make this request? Exit status 1 if not."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    for hint, values in (("--origin", [origin]), ("--path", [path]), ("--method", [method])):
-        _refuse_controls(hint, values)
-    _refuse_controls("--header", headers)
+    given = [("--origin", options["origin"]), ("--path", options["path"])]
+    given += [("--method", options["method"])] + [("--header", h) for h in options["headers"]]
+    for hint, value in given:
+        if re.search(r"[\x00-\x1f\x7f]", value):  # no browser sends these
+            raise click.BadParameter(f"{value!r} contains a control character", param_hint=hint)
     try:
-        result = explain(app, origin, path, method, headers, preflight, credentials)
+        result = explain(current_app, **options)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--header'") from None
     click.echo(format_explanation(result))
@@ -98,45 +87,31 @@ def explain_command(
         raise click.exceptions.Exit(1)
 
 
-def _refuse_controls(hint: str, values: Sequence[str]) -> None:
-    """No browser sends control characters in these; say which option has one."""
-    for value in values:
-        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in value):
-            raise click.BadParameter(f"{value!r} contains a control character", param_hint=hint)
-
-
 def format_explanation(result: Explanation) -> str:
     """The explanation as the CLI prints it."""
     verdict = "ALLOWED" if result.allowed else "BLOCKED"
-    with_credentials = " with credentials" if result.credentials else ""
+    credentials = " with credentials" if result.credentials else ""
     lines = [
-        f"{verdict}: a page at {result.origin} making {result.method} {result.path}"
-        f"{with_credentials}",
+        f"{verdict}: a page at {result.origin} making {result.method} {result.path}{credentials}",
         "",
     ]
-    first = result.first_applied()
-    if first is not None and first.policy is not None:
-        lines.append(f"Policy: {source_label(first.source, first.pattern)}")
-        described = describe_policy(first.policy, result.set_by)
-        for name in OPTION_ORDER:
-            lines.append(f"  {name} = {_plain(described[name])}  ({result.set_by[name]})")
-    else:
+    if result.options is None:
         lines.append("Policy: none applied to this request")
+    else:
+        lines.append(f"Policy: {result.policy}")
+        for name, layer in result.options["set_by"].items():
+            lines.append(f"  {name} = {_plain(result.options[name])}  ({layer})")
     for exchange in result.exchanges:
-        lines.append("")
-        lines.append(f"{exchange.kind.capitalize()}: {exchange.method} {exchange.path}")
-        for name, value in exchange.request_headers:
-            lines.append(f"  > {name}: {value}")
+        lines += ["", f"{exchange.kind.capitalize()}: {exchange.method} {exchange.path}"]
+        lines += [f"  > {name}: {value}" for name, value in exchange.request_headers]
         lines.append(f"  < {exchange.status}")
-        for name, value in exchange.cors_headers():
-            lines.append(f"  < {name}: {value}")
-    lines.append("")
-    lines.append("Why:" if result.reasons else "Why: every CORS check passes")
-    lines.extend(f"  - {reason}" for reason in result.reasons)
+        lines += [f"  < {name}: {value}" for name, value in exchange.cors_headers()]
+    lines += ["", "Why:" if result.reasons else "Why: every CORS check passes"]
+    lines += [f"  - {reason}" for reason in result.reasons]
     return "\n".join(lines)
 
 
 def _plain(value: Any) -> str:
     if isinstance(value, list):
-        return ", ".join(map(str, value)) if value else "(none)"
+        return ", ".join(value) or "(none)"
     return str(value)

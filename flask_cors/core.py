@@ -1,7 +1,4 @@
-"""Public constants (CORS header names, the default methods, option defaults) and the
-setup error."""
-
-from __future__ import annotations
+"""Public constants (CORS header names, default methods, option defaults) and the setup error."""
 
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -21,27 +18,7 @@ ACL_REQUEST_HEADER_PRIVATE_NETWORK = "Access-Control-Request-Private-Network"
 
 ALL_METHODS = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
 
-#: Every option the extension and the decorator understand, in documentation order.
-OPTION_NAMES = (
-    "resources",
-    "origins",
-    "methods",
-    "expose_headers",
-    "allow_headers",
-    "supports_credentials",
-    "max_age",
-    "send_wildcard",
-    "vary_header",
-    "automatic_options",
-    "always_send",
-    "intercept_exceptions",
-    "allow_private_network",
-)
-
-#: The ``app.config`` key of each option: ``CORS_`` followed by its upper-cased name.
-CONFIG_OPTIONS = tuple("CORS_" + name.upper() for name in OPTION_NAMES)
-
-#: Documented defaults (read-only: copy it before changing anything).
+#: Every option's documented default, in documentation order (read-only).
 DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType(
     {
         "resources": r"/*",
@@ -60,30 +37,13 @@ DEFAULT_OPTIONS: Mapping[str, Any] = MappingProxyType(
     }
 )
 
+#: Every option the extension and the decorator understand, in documentation order.
+OPTION_NAMES = tuple(DEFAULT_OPTIONS)
+
+#: The ``app.config`` key of each option: ``CORS_`` followed by its upper-cased name.
+CONFIG_OPTIONS = tuple("CORS_" + name.upper() for name in OPTION_NAMES)
+
 
 class ConfigError(ValueError, TypeError):
-    """An invalid CORS option, raised at setup; its message names the option.
-
-    It is a ``ValueError``, which Flask-CORS raises for a bad ``resources`` value or
-    regex, so code that catches that keeps working; and a ``TypeError``, which earlier
-    releases of this package raised for a value of the wrong type.
-    """
-
-
-__all__ = [
-    "ACL_ALLOW_HEADERS",
-    "ACL_CREDENTIALS",
-    "ACL_EXPOSE_HEADERS",
-    "ACL_MAX_AGE",
-    "ACL_METHODS",
-    "ACL_ORIGIN",
-    "ACL_REQUEST_HEADERS",
-    "ACL_REQUEST_HEADER_PRIVATE_NETWORK",
-    "ACL_REQUEST_METHOD",
-    "ACL_RESPONSE_PRIVATE_NETWORK",
-    "ALL_METHODS",
-    "CONFIG_OPTIONS",
-    "ConfigError",
-    "DEFAULT_OPTIONS",
-    "OPTION_NAMES",
-]
+    """An invalid CORS option, raised at setup and naming the option: a ``ValueError`` as
+    Flask-CORS raises, and a ``TypeError`` as earlier releases of this package raised."""

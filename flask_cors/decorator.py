@@ -8,15 +8,14 @@ from types import MethodType
 from typing import Any, Callable
 
 from flask import Response, after_this_request, current_app, request
-from flask.views import MethodView, View
+from flask.views import MethodView, View, http_method_funcs
 
 from .binding import HANDLED_KEY, apply_policy
 from .build import PolicySource
 from .core import ACL_REQUEST_METHOD, ConfigError
 from .layers import DECORATOR_LAYER, parse_options
 
-#: The methods a MethodView dispatches to a method of the same name (lower-cased).
-HTTP_METHOD_NAMES = frozenset(("get", "post", "head", "options", "delete", "put", "trace", "patch"))
+HTTP_METHOD_NAMES = http_method_funcs  # those MethodView dispatches to a method of that name
 
 
 def cross_origin(*args: Any, **kwargs: Any) -> Any:
@@ -50,137 +49,85 @@ def cross_origin(*args: Any, **kwargs: Any) -> Any:
             "cross_origin: 'resources' only applies to CORS(); the decorator covers its own view"
         )
     options = parse_options(kwargs, "cross_origin()", nested=True)
-    source = PolicySource(
-        [(DECORATOR_LAYER, options)], label="cross_origin()", with_resources=False
-    )
+    source = PolicySource([(DECORATOR_LAYER, options)], "cross_origin()", with_resources=False)
     source.validate()
-    answers_options = bool(options.get("automatic_options", True))
-
-    def decorator(view: Callable[..., Any]) -> CrossOriginView:
-        return CrossOriginView(view, source, answers_options)
-
-    return decorator
+    return lambda view: CrossOriginView(view, source, options.get("automatic_options", True))
 
 
 class CrossOriginView:
-    """A view decorated with :func:`cross_origin`: called like the view, it returns the
-    view's response with this view's CORS answer added.
-
-    It behaves as the function it wraps would (``functools`` metadata, binding as a
-    method), and in three ways it knows about Flask:
-
-    - ``required_methods`` includes OPTIONS and ``provide_automatic_options`` stays False
-      (even when ``View.as_view`` resets it after running a class's ``decorators``), so
-      Flask routes preflights to it instead of answering them itself;
-    - put on a method of a class-based view, it makes the class route OPTIONS too (see
-      ``__set_name__``);
-    - ``cors_source`` and ``cors_wrapper`` tell ``flask cors routes`` and ``flask cors
-      explain`` this view's policy (``functools.wraps`` above copies both).
-    """
-
-    # Internal state lives in slots, so decorators applied above, which copy __dict__,
-    # copy only the public attributes.
+    # Private state in slots, not copied by decorators applied above (they copy __dict__).
     __slots__ = ("_view", "_source", "_answers_options", "_async", "__dict__", "__weakref__")
-    _view: Callable[..., Any]
-    _source: PolicySource
-    _answers_options: bool
-    _async: bool
 
     def __init__(self, view: Callable[..., Any], source: PolicySource, answers_options: bool):
-        object.__setattr__(self, "_view", view)
-        object.__setattr__(self, "_source", source)
-        object.__setattr__(self, "_answers_options", answers_options)
-        # Flask's ensure_sync asks the same question on every call; the answer is fixed.
-        object.__setattr__(self, "_async", iscoroutinefunction(view))
+        self._view = view
+        self._source = source
+        self._answers_options = answers_options
+        self._async = iscoroutinefunction(view)  # what Flask's ensure_sync asks on every call
         update_wrapper(self, view)
         self.cors_source = source
-        self.cors_wrapper = self
+        self.cors_wrapper = self  # copied by decorators above: how routes and explain find it
         if answers_options:
             self.required_methods = set(getattr(view, "required_methods", ())) | {"OPTIONS"}
             self.provide_automatic_options = False
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # View.as_view() copies the class's provide_automatic_options (None) onto the view
-        # after decorating it; Flask would then answer preflights without calling it.
+        # View.as_view() sets it (to None) after decorating: Flask would answer preflights.
         if name == "provide_automatic_options" and self._answers_options:
             value = False
         object.__setattr__(self, name, value)
 
-    def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        """Bind to an instance as the decorated function would (a class-based view's
-        methods)."""
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:  # binds as a function
         return self if instance is None else MethodType(self, instance)
 
     def __set_name__(self, owner: type, name: str) -> None:
-        """Make a class-based view route OPTIONS when this decorates one of its methods,
-        so that preflights reach this policy instead of Flask's automatic answer."""
+        """Make a class-based view route preflights to this policy, not Flask's answer."""
         if not self._answers_options or not issubclass(owner, View):
             return
-        if issubclass(owner, MethodView):
-            if name not in HTTP_METHOD_NAMES and name != "dispatch_request":
-                return
-            if not hasattr(owner, "options"):
-                # MethodView dispatches OPTIONS to this method and, since it now exists,
-                # lists OPTIONS among the class's methods (unless the class sets them).
-                owner.options = answer_class_preflight  # type: ignore[attr-defined]
-            if "methods" not in owner.__dict__:
-                return
-        elif name != "dispatch_request":
+        method_view = issubclass(owner, MethodView)
+        if name != "dispatch_request" and not (method_view and name in HTTP_METHOD_NAMES):
             return
-        methods = getattr(owner, "methods", None) or ("GET",)
-        owner.methods = {method.upper() for method in methods} | {"OPTIONS"}
+        if method_view and not hasattr(owner, "options"):
+            # MethodView routes OPTIONS to it (and lists it in methods the class does not set).
+            owner.options = answer_class_preflight  # type: ignore[attr-defined]
+        if not method_view or "methods" in owner.__dict__:
+            owner.methods = {method.upper() for method in owner.methods or ("GET",)} | {"OPTIONS"}
 
     def __call__(self, *view_args: Any, **view_kwargs: Any) -> Response:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         environ = request._get_current_object().environ  # type: ignore[attr-defined]
-        if self._answers_options and environ.get("REQUEST_METHOD", "GET").upper() == "OPTIONS":
-            return self.answer_options()
         policy = self._source.view_policy(app)
+        if self._answers_options and environ.get("REQUEST_METHOD", "GET").upper() == "OPTIONS":
+            response: Response = app.make_default_options_response()
+            if not policy.automatic_options:  # turned off in the app's config
+                return response
+            environ[HANDLED_KEY] = True
+            return apply_policy(policy, response, environ, self._source, None)
         environ[HANDLED_KEY] = True
         try:
             view = app.ensure_sync(self._view) if self._async else self._view
             rv = view(*view_args, **view_kwargs)
         except Exception:
             if policy.intercept_exceptions:
-                source = self._source
                 after_this_request(
-                    lambda error_response: apply_policy(policy, error_response, environ, source)
+                    lambda response: apply_policy(policy, response, environ, self._source, None)
                 )
             raise
-        return apply_policy(policy, app.make_response(rv), environ, self._source)
-
-    def answer_options(self) -> Response:
-        """Flask's default answer to the current OPTIONS request, with this view's CORS
-        headers (unless ``automatic_options`` is off in the app's config)."""
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        environ = request._get_current_object().environ  # type: ignore[attr-defined]
-        policy = self._source.view_policy(app)
-        response: Response = app.make_default_options_response()
-        if not policy.automatic_options:
-            return response
-        environ[HANDLED_KEY] = True
-        return apply_policy(policy, response, environ, self._source)
+        return apply_policy(policy, app.make_response(rv), environ, self._source, None)
 
 
 def method_policy_view(view_class: Any, method: str) -> CrossOriginView | None:
-    """The decorated method a ``MethodView`` dispatches ``method`` to (``get`` for HEAD
-    when it has no ``head``), if that method is decorated."""
+    """The decorated method a MethodView runs for ``method`` (``get`` for HEAD if no ``head``)."""
     name = method.strip(" \t").lower()
-    if name not in HTTP_METHOD_NAMES:
-        return None
-    handler = getattr(view_class, name, None)
+    handler = getattr(view_class, name, None) if name in HTTP_METHOD_NAMES else None
     if handler is None and name == "head":
         handler = getattr(view_class, "get", None)
-    # On an instance the attribute is a bound method of the decorated object.
-    handler = getattr(handler, "__func__", handler)
+    handler = getattr(handler, "__func__", handler)  # on an instance, a bound method
     return handler if isinstance(handler, CrossOriginView) else None
 
 
 def answer_class_preflight(view: Any, *args: Any, **kwargs: Any) -> Response:
-    """The ``options`` method given to a class-based view whose methods are decorated:
-    a preflight gets the CORS answer of the method it asks about (``get`` for HEAD, as
-    MethodView dispatches), any other OPTIONS request Flask's default answer."""
+    """A MethodView's ``options``: a preflight gets the answer of the method it asks about."""
     decorated = method_policy_view(view, request.headers.get(ACL_REQUEST_METHOD, ""))
     if decorated is not None and decorated._answers_options:
-        return decorated.answer_options()
+        return decorated(view, *args, **kwargs)  # on OPTIONS it answers, never running the view
     return current_app.make_default_options_response()

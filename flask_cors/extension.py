@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, cast
+from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Flask, current_app
 
 from .binding import answer, register
 from .build import PolicySource
 from .core import ConfigError
-from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER, parse_options
+from .layers import CONSTRUCTOR_LAYER, INIT_APP_LAYER, Layer, parse_options
 
 
 class CORS:
@@ -35,36 +34,17 @@ class CORS:
     def init_app(self, app: Flask | Blueprint, **kwargs: Any) -> None:
         """Enable CORS on ``app`` (a Flask app or a Blueprint); keywords here take
         precedence over the constructor's."""
-        source = PolicySource(
-            [
-                (INIT_APP_LAYER, parse_options(kwargs, "init_app()")),
-                (CONSTRUCTOR_LAYER, self._options),
-            ],
-            label="CORS",
-            with_resources=True,
-        )
+        options = parse_options(kwargs, "init_app()")
+        layers: list[Layer] = [(INIT_APP_LAYER, options), (CONSTRUCTOR_LAYER, self._options)]
+        source = PolicySource(layers, label="CORS", with_resources=True)
         if isinstance(app, Blueprint):
             source.blueprint = app
             source.validate()
-            app.record_once(lambda state: _on_blueprint_registered(state, source))
-            app.after_request(_blueprint_hook(source))
+            app.record_once(lambda state: register(cast(Flask, state.app), source, app_wide=False))
+            app.after_request(
+                lambda response: answer(source, current_app._get_current_object(), response)  # type: ignore[attr-defined]
+            )
         elif isinstance(app, Flask):
-            source.table(app)
             register(app, source, app_wide=True)
         else:
             raise ConfigError(f"CORS: app must be a Flask application or a Blueprint, got {app!r}")
-
-
-def _on_blueprint_registered(state: BlueprintSetupState, source: PolicySource) -> None:
-    app = cast(Flask, state.app)
-    source.table(app)  # the app's CORS_* config as it is now fails here, at setup
-    register(app, source, app_wide=False)
-
-
-def _blueprint_hook(source: PolicySource) -> Callable[[Response], Response]:
-    """A blueprint's after_request function: it answers for whichever app is serving."""
-
-    def add_cors_headers(response: Response) -> Response:
-        return answer(source, current_app._get_current_object(), response)  # type: ignore[attr-defined]
-
-    return add_cors_headers

@@ -1,5 +1,4 @@
-"""The places an option is set, most important first: a resource's dict, the decorator's
-or ``init_app``'s keywords, the constructor's, ``app.config`` read by value, the defaults."""
+"""Parsing the places an option is set, and merging them, most important first."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from .core import CONFIG_OPTIONS, DEFAULT_OPTIONS, OPTION_NAMES, ConfigError
 from .options import NONE_MEANS_UNSET, SEQUENCE_TYPES, VALUE_PARSERS, compile_regex
 from .patterns import WILDCARDS, PathPattern, describe_value, looks_like_regex
 
-#: Layer names, as error messages and explanations show them.
+#: Layer names, most important first, as error messages and explanations show them.
 RESOURCE_LAYER = "resource"
 DECORATOR_LAYER = "decorator"
 INIT_APP_LAYER = "init_app"
@@ -35,10 +34,9 @@ def parse_path_pattern(value: Any, where: str) -> PathPattern:
             f"{where}: a resource pattern must be a string or a compiled regex, "
             f"got {describe_value(value)}"
         )
-    if value in WILDCARDS:
-        return PathPattern(value, None, re.compile(".*"))
     if looks_like_regex(value):
-        return PathPattern(value, None, compile_regex(value, where, 0))
+        regex = ".*" if value in WILDCARDS else value
+        return PathPattern(value, None, compile_regex(regex, where, 0))
     if not value.startswith("/"):
         raise ConfigError(
             f"{where}: the literal path {value!r} never matches; request paths start with '/'"
@@ -46,15 +44,12 @@ def parse_path_pattern(value: Any, where: str) -> PathPattern:
     return PathPattern(value, value, None)
 
 
-#: One entry of ``resources``: a path pattern and the options set for it alone.
-Resource = tuple[PathPattern, Mapping[str, Any]]
-
-
-def parse_resources(value: Any, where: str) -> tuple[Resource, ...]:
-    """resources: a dict of pattern -> options (None: no options of its own), a list of
-    patterns, or one pattern; most specific first (``PathPattern.specificity``)."""
-    resources: list[Resource] = []
+def parse_resources(value: Any, where: str) -> tuple[tuple[PathPattern, dict[str, Any]], ...]:
+    """Each pattern of a dict, a list or one pattern, with its own options, most specific first."""
+    if isinstance(value, (str, re.Pattern)):
+        value = [value]
     if isinstance(value, Mapping):
+        resources = []
         for key, options in value.items():
             key_where = f"{where}[{key!r}]" if isinstance(key, str) else where
             pattern = parse_path_pattern(key, key_where)
@@ -63,33 +58,29 @@ def parse_resources(value: Any, where: str) -> tuple[Resource, ...]:
                     f"{key_where} must be a dict of options, got {describe_value(options)}"
                 )
             resources.append((pattern, parse_options(options or {}, key_where, nested=True)))
-    elif isinstance(value, (str, re.Pattern, *SEQUENCE_TYPES)):
-        patterns = value if isinstance(value, SEQUENCE_TYPES) else [value]
-        resources.extend((parse_path_pattern(item, where), {}) for item in patterns)
+    elif isinstance(value, SEQUENCE_TYPES):
+        resources = [(parse_path_pattern(item, where), {}) for item in value]
     else:
         raise ConfigError(
             f"{where} must be a dict, a list, a string or a compiled regex, "
             f"got {describe_value(value)}"
         )
-    resources.sort(key=lambda resource: resource[0].specificity)
-    return tuple(resources)
+    return tuple(sorted(resources, key=lambda resource: resource[0].specificity))
 
 
-#: Every option's parser.
 PARSERS: dict[str, Callable[[Any, str], Any]] = {"resources": parse_resources, **VALUE_PARSERS}
+_OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
-    """A "did you mean" hint for a misspelled name; case is ignored when comparing, so
-    'ORIGINS' and 'CORS_Origins' are recognised too."""
+    """A "did you mean" hint for a misspelled name, ignoring case ('ORIGINS')."""
     by_lowered = {candidate.lower(): candidate for candidate in candidates}
     close = difflib.get_close_matches(name.lower(), list(by_lowered), n=1, cutoff=0.6)
     return f"; did you mean {by_lowered[close[0]]!r}?" if close else ""
 
 
 def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> dict[str, Any]:
-    """Validate one place's keyword options (``nested``: a resource's own, or the
-    decorator's, where ``resources`` has no meaning); unknown names are errors."""
+    """Validate one place's options (``nested``: a resource's or the decorator's)."""
     parsed: dict[str, Any] = {}
     for name, value in raw.items():
         if value is None and name in NONE_MEANS_UNSET:
@@ -103,22 +94,15 @@ def parse_options(raw: Mapping[str, Any], where: str, nested: bool = False) -> d
     return parsed
 
 
-_OPTION_OF_CONFIG_KEY = dict(zip(CONFIG_OPTIONS, OPTION_NAMES))
-_CONFIG_KEYS = frozenset(CONFIG_OPTIONS)
-
-
 def config_values(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The app's ``CORS_*`` option values, by key, for the keys that are set. Read on
-    every request, so it costs one set operation when none is."""
-    present = config.keys() & _CONFIG_KEYS
+    """The app's ``CORS_*`` values that are set, by key: one set operation when none is."""
+    present = config.keys() & _OPTION_OF_CONFIG_KEY
     return {key: config[key] for key in present} if present else {}
 
 
 def snapshot(value: Any) -> Any:
-    """A copy of ``value`` that in-place changes to it cannot reach: lists, dicts, sets
-    and tuples are copied all the way down, other objects kept. It compares equal to
-    ``value`` until ``value`` is changed, and is the very same object when nothing in it
-    can change, so that comparing costs nothing for strings, booleans and tuples of them."""
+    """``value`` with its lists, dicts, sets and tuples copied all the way down, out of reach
+    of in-place changes; a tuple with nothing to copy is kept, so comparing it costs nothing."""
     if isinstance(value, list):
         return [snapshot(item) for item in value]
     if isinstance(value, dict):
@@ -134,9 +118,8 @@ def snapshot(value: Any) -> Any:
 def parse_config(
     config: Mapping[str, Any], values: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The options of ``app.config`` whose ``CORS_*`` values are ``values`` (from
-    ``config_values``), and warnings about its unknown ``CORS_`` keys, which are not
-    refused because other code shares the config namespace."""
+    """The options of ``app.config`` whose ``CORS_*`` values are ``values``, and warnings
+    about unknown ``CORS_`` keys (not errors: other code shares the namespace)."""
     warnings = [
         f"app.config[{key!r}] is not a Flask-CORS option and is ignored"
         + suggest(key, CONFIG_OPTIONS)
@@ -152,16 +135,12 @@ def parse_config(
 
 
 def resolve(layers: Iterable[Layer]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Merge layers (most important first) over the defaults: each option's value and
-    the layer it came from."""
+    """Each option's value from the first layer that sets it, defaults last, and its layer."""
     values: dict[str, Any] = {}
     set_by: dict[str, str] = {}
-    # Defaults are parsed afresh each time: compiling happens at setup and when the
-    # config changes, never per request, so a cache would save nothing measurable.
-    defaults = [
-        (name, PARSERS[name](DEFAULT_OPTIONS[name], f"default {name}")) for name in OPTION_NAMES
-    ]
-    for layer_name, options in [*layers, (DEFAULT_LAYER, dict(defaults))]:
+    # Parsed afresh: this runs at setup and on config changes, never per request.
+    defaults = parse_options(DEFAULT_OPTIONS, DEFAULT_LAYER)
+    for layer_name, options in [*layers, (DEFAULT_LAYER, defaults)]:
         for name, value in options.items():
             if name not in values:
                 values[name] = value

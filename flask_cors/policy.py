@@ -3,18 +3,10 @@ callable in ``origins`` does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
-from .core import (
-    ACL_ALLOW_HEADERS,
-    ACL_CREDENTIALS,
-    ACL_EXPOSE_HEADERS,
-    ACL_MAX_AGE,
-    ACL_METHODS,
-    ACL_ORIGIN,
-    ACL_RESPONSE_PRIVATE_NETWORK,
-)
+from . import core
 from .patterns import (
     MAX_HEADER_NAME_LENGTH,
     MAX_METHOD_LENGTH,
@@ -37,43 +29,35 @@ METHOD_NOT_ALLOWED = "method-not-allowed"
 HEADER_NOT_ALLOWED = "header-not-allowed"
 HEADERS_OVER_LIMIT = "headers-over-limit"
 
-#: Most names, and most characters, of an Access-Control-Request-Headers value that a
-#: preflight may ask for; past either, no requested header is allowed (the browser then
-#: fails the preflight), so the work per preflight stays bounded whatever is configured.
-#: Browsers list each non-safelisted header a page sets once; real lists are a few names.
+#: Most names, and most characters, of Access-Control-Request-Headers judged; past
+#: either no requested header is allowed, so a preflight's work stays bounded. Browsers
+#: list each non-safelisted header a page sets once: real lists are a few names.
 MAX_REQUESTED_HEADERS = 100
 MAX_REQUESTED_HEADERS_LENGTH = 8192
-#: Methods fetch() upper-cases whatever the script wrote (Fetch, "normalize" a method);
-#: any other method is sent, and compared, as written: `patch` is not PATCH.
+#: Methods fetch() upper-cases (Fetch, "normalize" a method); any other is sent, and
+#: compared, as written: `patch` is not PATCH.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
 
 class Decision(NamedTuple):
-    """What the policy answers to one request."""
+    """What the policy answers to one request: the headers to add (one of each name, in
+    order), whether ``Vary: Origin`` must be merged in, reason codes (the origin's
+    first) and, for a preflight, the requested header names refused."""
 
-    #: Headers to add, in order; never more than one of each name.
     headers: tuple[tuple[str, str], ...]
-    #: Whether ``Vary: Origin`` must be merged into the response.
     vary_origin: bool
-    #: Reason codes, the first one about the origin.
     reasons: tuple[str, ...]
-    #: Requested header names that were refused (preflights only).
     refused_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
 class Policy:
-    """One resource's options, validated and compiled: everything a request needs that
-    does not depend on the request is computed here, once. Policies compare (and hash)
-    by identity: decisions are remembered per policy object, and resources whose options
-    are the same share one (``key``)."""
+    """One resource's options, validated and compiled. Policies compare and hash by
+    identity, since decisions are remembered per policy; resources configured alike
+    share one (``key``)."""
 
     #: The options a policy holds: all but ``resources``.
-    OPTIONS: ClassVar[tuple[str, ...]] = (
-        "origins", "methods", "expose_headers", "allow_headers", "supports_credentials",
-        "max_age", "send_wildcard", "vary_header", "automatic_options", "always_send",
-        "intercept_exceptions", "allow_private_network",
-    )  # fmt: skip
+    OPTIONS: ClassVar[tuple[str, ...]] = core.OPTION_NAMES[1:]
 
     origins: NameMatcher
     methods: tuple[str, ...]
@@ -88,52 +72,19 @@ class Policy:
     intercept_exceptions: bool
     allow_private_network: bool
 
-    any_method: bool = field(init=False, repr=False)
-    methods_value: str = field(init=False, repr=False)
-    expose_value: str | None = field(init=False, repr=False)
-    max_age_value: str | None = field(init=False, repr=False)
-    no_origin_value: str | None = field(init=False, repr=False)
-    vary_origin: bool = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        derived = {
-            "any_method": "*" in self.methods,
-            "methods_value": ", ".join(sorted(self.methods)),
-            "expose_value": ", ".join(self.expose_headers) if self.expose_headers else None,
-            "max_age_value": None if self.max_age is None else str(self.max_age),
-            "no_origin_value": _no_origin_value(
-                self.origins, self.supports_credentials, self.always_send
-            ),
-            # The answer varies with Origin unless every request, with or without an
-            # Origin, gets the same literal '*'; a callable always makes it vary.
-            "vary_origin": self.vary_header
-            and (
-                bool(self.origins.checks)
-                or not (self.origins.wildcard and self.send_wildcard and self.always_send)
-            ),
-        }
-        for name, value in derived.items():
-            object.__setattr__(self, name, value)
-
     @property
     def key(self) -> tuple[Any, ...]:
         """Equal for policies built from equal options."""
-        return tuple(
-            getattr(value, "key", value) for value in map(self.__getattribute__, self.OPTIONS)
-        )
+        values = map(self.__getattribute__, self.OPTIONS)
+        return tuple(getattr(value, "key", value) for value in values)
 
-
-def _no_origin_value(origins: NameMatcher, credentials: bool, always_send: bool) -> str | None:
-    """The "most likely to be correct" ACAO for a request without Origin (always_send):
-    '*' for a wildcard without credentials, else one configured literal origin: the
-    alphabetically first, the one Flask-CORS 6 picks. Nothing when a callable decides:
-    which origin it would allow cannot be known without one."""
-    if not always_send or origins.checks:
-        return None
-    if origins.wildcard:
-        return None if credentials else "*"
-    literals = origins.configured_literals
-    return min(literals) if literals else None
+    @property
+    def vary_origin(self) -> bool:
+        """Whether answers vary with Origin: unless every request, with or without one,
+        gets the same literal '*'. A callable in ``origins`` always makes them vary."""
+        origins = self.origins
+        same_star = origins.wildcard and self.send_wildcard and self.always_send
+        return self.vary_header and (bool(origins.checks) or not same_star)
 
 
 def fetch_normalized(method: str) -> str:
@@ -147,19 +98,27 @@ def fetch_normalized(method: str) -> str:
 def judge_origin(policy: Policy, origin: str | None) -> tuple[str | None, str]:
     """The Access-Control-Allow-Origin value for a request's Origin header (None: no
     access) and the reason code. The one step that may run a callable in ``origins``."""
+    origins = policy.origins
     if not origin:
-        value = policy.no_origin_value
+        # always_send: Flask-CORS 6's "most likely" value, '*' or the alphabetically first
+        # literal; none when a callable decides, as it cannot say whom it allows.
+        value = None
+        if policy.always_send and not origins.checks:
+            if not origins.wildcard:
+                value = min(origins.configured_literals, default=None)
+            elif not policy.supports_credentials:
+                value = "*"
         return value, NO_ORIGIN if value is None else NO_ORIGIN_ALWAYS_SEND
-    if policy.origins.wildcard and policy.send_wildcard:
+    if origins.wildcard and policy.send_wildcard:
         return "*", ORIGIN_ALLOWED
     if not is_reflectable_origin(origin):
         return None, ORIGIN_INVALID
     # Any page can send Origin null (sandboxed iframes, data: URLs): only the literal
     # 'null' or '*' allows it, never a regex written for hosts, however wide.
-    if policy.origins.matches(origin, patterns=origin.lower() != "null"):
+    if origins.matches(origin, patterns=origin.lower() != "null"):
         return origin, ORIGIN_ALLOWED
-    if policy.origins.checks and is_serialized_origin(origin):
-        verdict = policy.origins.check(origin)
+    if origins.checks and is_serialized_origin(origin):
+        verdict = origins.check(origin)
         if verdict:
             return origin, ORIGIN_ALLOWED
         return None, ORIGIN_NOT_ALLOWED if verdict is False else ORIGIN_CHECK_FAILED
@@ -174,14 +133,10 @@ def decide(
     request_headers: str | None = None,
     request_private_network: str | None = None,
 ) -> Decision:
-    """Decide the CORS response headers for one request.
-
-    ``origin``, ``request_method``, ``request_headers`` and ``request_private_network``
-    are the raw values of the Origin, Access-Control-Request-Method,
-    Access-Control-Request-Headers and Access-Control-Request-Private-Network request
-    headers, or None when absent. Nothing from the request is echoed unless it is
-    visible ASCII (an Origin) or an HTTP token (a header name or method).
-    """
+    """Decide the CORS response headers for one request, given the raw values of its
+    Origin, Access-Control-Request-Method, Access-Control-Request-Headers and
+    Access-Control-Request-Private-Network headers (None when absent). Nothing from the
+    request is echoed unless it is visible ASCII (an Origin) or an HTTP token."""
     value, reason = judge_origin(policy, origin)
     return grant(
         policy, value, reason, method, request_method, request_headers, request_private_network
@@ -197,53 +152,49 @@ def grant(
     request_headers: str | None = None,
     request_private_network: str | None = None,
 ) -> Decision:
-    """``decide`` once the Origin is judged: ``value`` and ``reason`` come from
-    ``judge_origin``."""
+    """``decide`` once ``judge_origin`` has given the ``value`` and ``reason``."""
+    vary = policy.vary_origin
     if value is None:
-        return Decision((), policy.vary_origin, (reason,))
+        return Decision((), vary, (reason,))
     reasons = [reason]
-    headers: list[tuple[str, str]] = [(ACL_ORIGIN, value)]
-    if policy.expose_value is not None:
-        headers.append((ACL_EXPOSE_HEADERS, policy.expose_value))
+    headers = [(core.ACL_ORIGIN, value)]
+    if policy.expose_headers:
+        headers.append((core.ACL_EXPOSE_HEADERS, ", ".join(policy.expose_headers)))
     if policy.supports_credentials:
-        headers.append((ACL_CREDENTIALS, "true"))
+        headers.append((core.ACL_CREDENTIALS, "true"))
     if request_private_network == "true":
-        headers.append(
-            (ACL_RESPONSE_PRIVATE_NETWORK, "true" if policy.allow_private_network else "false")
-        )
-
-    refused: tuple[str, ...] = ()
-    if method == "OPTIONS" and request_method:
-        asked = request_method.strip(" \t")
-        if (
-            len(asked) <= MAX_METHOD_LENGTH
-            and is_token(asked)
-            and (policy.any_method or fetch_normalized(asked) in policy.methods)
-        ):
-            allowed, judged = _allowed_headers(policy, request_headers)
-            if allowed:
-                headers.append((ACL_ALLOW_HEADERS, allowed))
-            if policy.max_age_value is not None:
-                headers.append((ACL_MAX_AGE, policy.max_age_value))
-            headers.append((ACL_METHODS, asked if policy.any_method else policy.methods_value))
-            reasons.append(PREFLIGHT_ALLOWED)
-            if judged is None:
-                reasons.append(HEADERS_OVER_LIMIT)
-            else:
-                refused = judged
-            if refused:
-                reasons.append(HEADER_NOT_ALLOWED)
-        else:
-            reasons.append(METHOD_NOT_ALLOWED)
-    return Decision(tuple(headers), policy.vary_origin, tuple(reasons), refused)
+        allowed_network = "true" if policy.allow_private_network else "false"
+        headers.append((core.ACL_RESPONSE_PRIVATE_NETWORK, allowed_network))
+    if method != "OPTIONS" or not request_method:
+        return Decision(tuple(headers), vary, tuple(reasons))
+    asked = request_method.strip(" \t")
+    any_method = "*" in policy.methods
+    if not (
+        len(asked) <= MAX_METHOD_LENGTH
+        and is_token(asked)
+        and (any_method or fetch_normalized(asked) in policy.methods)
+    ):
+        return Decision(tuple(headers), vary, (reason, METHOD_NOT_ALLOWED))
+    allowed, refused = _allowed_headers(policy, request_headers)
+    if allowed:
+        headers.append((core.ACL_ALLOW_HEADERS, allowed))
+    if policy.max_age is not None:
+        headers.append((core.ACL_MAX_AGE, str(policy.max_age)))
+    methods = asked if any_method else ", ".join(sorted(policy.methods))
+    headers.append((core.ACL_METHODS, methods))
+    reasons.append(PREFLIGHT_ALLOWED)
+    if refused is None:
+        reasons.append(HEADERS_OVER_LIMIT)
+    elif refused:
+        reasons.append(HEADER_NOT_ALLOWED)
+    return Decision(tuple(headers), vary, tuple(reasons), refused or ())
 
 
 def _allowed_headers(
     policy: Policy, requested: str | None
 ) -> tuple[str | None, tuple[str, ...] | None]:
-    """The requested header names that are allowed, as sent and sorted, and those refused
-    (each distinct name is judged once); None for the refused when the list is over
-    ``MAX_REQUESTED_HEADERS`` or ``MAX_REQUESTED_HEADERS_LENGTH``."""
+    """The requested header names allowed, as sent and sorted, and those refused (each
+    distinct name judged once); the refused are None when the list is over the bounds."""
     if not requested:
         return None, ()
     if (
@@ -252,16 +203,14 @@ def _allowed_headers(
     ):
         return None, None
     allowed: dict[str, str] = {}
-    refused: list[str] = []
-    seen: set[str] = set()
+    refused: dict[str, str] = {}
     matches = None if policy.allow_headers.wildcard else policy.allow_headers.matches
     token = TOKEN.fullmatch
     for raw_name in requested.split(","):
         name = raw_name.strip(" \t")
         folded = name.lower()
-        if not name or folded in seen:
+        if not name or folded in allowed or folded in refused:
             continue
-        seen.add(folded)
         if (
             len(name) <= MAX_HEADER_NAME_LENGTH
             and token(name) is not None
@@ -269,6 +218,6 @@ def _allowed_headers(
         ):
             allowed[folded] = name
         else:
-            refused.append(name)
+            refused[folded] = name
     value = ", ".join(sorted(allowed.values())) if allowed else None
-    return value, tuple(refused)
+    return value, tuple(refused.values())

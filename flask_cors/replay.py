@@ -1,17 +1,14 @@
-"""Replaying a request through an app's real CORS machinery with its views stubbed out,
-for ``flask cors explain``: what came back, and the steps the runtime reported."""
+"""Replaying a request through an app's CORS machinery, with stand-ins for its views."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.datastructures import Headers
 
-from .binding import APPLIED
 from .decorator import CrossOriginView, answer_class_preflight, method_policy_view
 from .routes import decorated_methods
 from .trace import LOG, TRACE_KEY, Step
@@ -26,12 +23,8 @@ class Exchange:
     path: str
     request_headers: list[tuple[str, str]]
     status: int
-    headers: list[tuple[str, str]]
+    headers: Headers
     steps: list[Step]
-
-    def values(self, name: str) -> list[str]:
-        wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
 
     def cors_headers(self) -> list[tuple[str, str]]:
         """The response's Access-Control-* and Vary headers, as sent."""
@@ -41,53 +34,37 @@ class Exchange:
             if name.lower().startswith("access-control-") or name.lower() == "vary"
         ]
 
-    def applied(self) -> Step | None:
-        return next((step for step in self.steps if step.event == APPLIED), None)
-
 
 def replay(
-    app: Flask, method: str, path: str, headers: Sequence[tuple[str, str]], kind: str
+    app: Flask, method: str, path: str, headers: list[tuple[str, str]], kind: str
 ) -> Exchange:
-    """Send one request through ``app``'s real CORS machinery, with every view replaced
-    by one answering an empty 200 (so nothing the views do happens), and record the CORS
-    steps taken for it."""
+    """Send one request through ``app``'s CORS machinery with stand-ins for its views, and
+    record the CORS steps taken for it."""
     steps: list[Step] = []
     saved = dict(app.view_functions)
+    # The runtime reports steps only at DEBUG; records it writes for the replay alone are
+    # kept from the handlers.
+    quiet = not LOG.isEnabledFor(logging.DEBUG)
+    level = LOG.level
+    if quiet:
+        LOG.setLevel(logging.DEBUG)
+        LOG.addFilter(_above_debug)
     try:
-        for endpoint, view in saved.items():
-            # A decorated view keeps the decorator's policy around an empty view; whatever
-            # was wrapped around the decorator does not run either.
-            app.view_functions[endpoint] = _stand_in(view)
-        with _steps_reported():
-            response = app.test_client().open(
-                path, method=method, headers=list(headers), environ_overrides={TRACE_KEY: steps}
-            )
+        app.view_functions.update((name, _stand_in(view)) for name, view in saved.items())
+        client = app.test_client()
+        response = client.open(
+            path, method=method, headers=headers, environ_overrides={TRACE_KEY: steps}
+        )
     finally:
         app.view_functions.clear()
         app.view_functions.update(saved)
-    return Exchange(
-        kind, method, path, list(headers), response.status_code, list(response.headers), steps
-    )
+        if quiet:
+            LOG.removeFilter(_above_debug)
+            LOG.setLevel(level)
+    return Exchange(kind, method, path, headers, response.status_code, response.headers, steps)
 
 
-@contextmanager
-def _steps_reported() -> Iterator[None]:
-    """The runtime reports its steps only while the flask_cors logger is at DEBUG: turn
-    that on for the replay if it is off, without letting the records reach a handler."""
-    if LOG.isEnabledFor(logging.DEBUG):
-        yield
-        return
-    level = LOG.level
-    LOG.setLevel(logging.DEBUG)
-    LOG.addFilter(_silenced)
-    try:
-        yield
-    finally:
-        LOG.removeFilter(_silenced)
-        LOG.setLevel(level)
-
-
-def _silenced(record: logging.LogRecord) -> bool:
+def _above_debug(record: logging.LogRecord) -> bool:
     return record.levelno > logging.DEBUG
 
 
@@ -96,28 +73,25 @@ def _stub_view(*_: Any, **__: Any) -> str:
 
 
 def _stubbed(wrapper: CrossOriginView) -> CrossOriginView:
-    """The decorator's policy around an empty view."""
     return CrossOriginView(_stub_view, wrapper._source, wrapper._answers_options)
 
 
 def _stand_in(view: Any) -> Any:
-    """What answers for ``view`` while replaying: its decorator's policy, the decorated
-    methods of its class (without creating an instance), each around an empty view, or
-    an empty 200."""
-    wrapper = getattr(view, "cors_wrapper", None)
-    if wrapper is not None:
-        return _stubbed(wrapper)
+    """An empty view in place of ``view``, inside the policy of the decorator on it, on its
+    class's dispatch_request or on the method a request is dispatched to (no instance of
+    the class is created); decorators above @cross_origin do not run either."""
     view_class = getattr(view, "view_class", None)
     per_method = decorated_methods(view_class)
+    wrapper = getattr(view, "cors_wrapper", per_method.get("dispatch_request"))
+    if wrapper is not None:
+        return _stubbed(wrapper)
     if not per_method:
         return _stub_view
-    if "dispatch_request" in per_method:
-        return _stubbed(per_method["dispatch_request"])
 
     def class_view_stand_in(**kwargs: Any) -> Any:
         if getattr(view_class, request.method.lower(), None) is answer_class_preflight:
             return answer_class_preflight(view_class)
         decorated = method_policy_view(view_class, request.method)
-        return "" if decorated is None else _stubbed(decorated)(None, **kwargs)
+        return "" if decorated is None else _stubbed(decorated)(**kwargs)
 
     return class_view_stand_in

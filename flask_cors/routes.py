@@ -1,35 +1,19 @@
-"""Which CORS policy covers each route, and which place set each of its options: the
-logic behind ``flask cors routes``."""
+"""Which CORS policy covers each route, and which place set each of its options."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from flask.views import MethodView, View
+from werkzeug.routing import Rule
 
-from .build import PolicySource, cors_state
+from .build import PolicySource
 from .decorator import HTTP_METHOD_NAMES, CrossOriginView, method_policy_view
 from .layers import CONFIG_LAYER, RESOURCE_LAYER, Layer, config_values, parse_config, resolve
 from .patterns import NameMatcher
 from .policy import Policy
-
-OPTION_ORDER = (
-    "origins",
-    "supports_credentials",
-    "methods",
-    "allow_headers",
-    "expose_headers",
-    "max_age",
-    "send_wildcard",
-    "always_send",
-    "vary_header",
-    "automatic_options",
-    "intercept_exceptions",
-    "allow_private_network",
-)
 
 
 def describe_names(matcher: NameMatcher) -> list[str]:
@@ -43,27 +27,25 @@ def describe_names(matcher: NameMatcher) -> list[str]:
     ]
 
 
-def set_by(app: Flask, source: PolicySource, pattern: str | None) -> dict[str, str]:
-    """Which place set each option of the policy ``source`` gives the resource
-    ``pattern`` (None: a source without resources) under ``app``'s config."""
-    config_options = parse_config(app.config, config_values(app.config))[0]
-    layers: list[Layer] = [*source.layers, (CONFIG_LAYER, config_options)]
+def describe_policy(
+    app: Flask, source: PolicySource, pattern: str | None, policy: Policy
+) -> dict[str, Any]:
+    """Every option of the ``policy`` that ``source`` gives resource ``pattern`` (None: a
+    source without resources) as plain values, and in ``set_by`` the place that set each."""
+    layers: list[Layer] = [
+        *source.layers,
+        (CONFIG_LAYER, parse_config(app.config, config_values(app.config))[0]),
+    ]
     if source.with_resources:
         resources = resolve(layers)[0]["resources"]
         own = next(options for path, options in resources if path.text == pattern)
         layers.insert(0, (RESOURCE_LAYER, own))
-    return resolve(layers)[1]
-
-
-def describe_policy(policy: Policy, layers: Mapping[str, str]) -> dict[str, Any]:
-    """Every option of a compiled policy, as plain values, and the layer that set it
-    (``layers``, from ``set_by``)."""
     values: dict[str, Any] = {
         "origins": describe_names(policy.origins),
         "supports_credentials": policy.supports_credentials,
         "methods": sorted(policy.methods),
         "allow_headers": describe_names(policy.allow_headers),
-        "expose_headers": list(policy.expose_headers) if policy.expose_headers else [],
+        "expose_headers": list(policy.expose_headers or ()),
         "max_age": policy.max_age,
         "send_wildcard": policy.send_wildcard,
         "always_send": policy.always_send,
@@ -72,17 +54,17 @@ def describe_policy(policy: Policy, layers: Mapping[str, str]) -> dict[str, Any]
         "intercept_exceptions": policy.intercept_exceptions,
         "allow_private_network": policy.allow_private_network,
     }
-    values["set_by"] = {name: layers[name] for name in OPTION_ORDER}
+    set_by = resolve(layers)[1]
+    values["set_by"] = {name: set_by[name] for name in values}
     return values
 
 
-def source_label(source: Any, pattern: str | None) -> str:
-    """How a policy source is named in explanations: where it was set up, and which
-    resource pattern matched."""
-    if source is None or source.label == "cross_origin()":
+def source_label(source: PolicySource, pattern: str | None) -> str:
+    """How a policy's source is named: where it was set up, and the resource that matched."""
+    if not source.with_resources:
         return "@cross_origin on the view"
     owner = f"CORS(blueprint {source.blueprint.name!r})" if source.blueprint else "CORS(app)"
-    return f"{owner} resource {pattern!r}" if pattern is not None else owner
+    return owner if pattern is None else f"{owner} resource {pattern!r}"
 
 
 @dataclass
@@ -93,40 +75,19 @@ class RoutePolicy:
     endpoint: str
     methods: list[str]
     applies: str
-    policy: Policy | None
-    set_by: dict[str, str] = field(default_factory=dict)
+    policy: Policy | None = None
+    #: ``describe_policy`` of the policy.
+    options: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The route as JSON-ready values."""
-        described = describe_policy(self.policy, self.set_by) if self.policy is not None else None
         return {
             "rule": self.rule,
             "endpoint": self.endpoint,
             "methods": self.methods,
             "policy": self.applies,
-            "options": described,
+            "options": self.options,
         }
-
-
-def _blueprint_sources(app: Flask, endpoint: str) -> Iterator[PolicySource]:
-    """The blueprints' sources that answer for ``endpoint``, in the order Flask runs their
-    after_request functions: innermost blueprint first, latest CORS(bp) first."""
-    sources: list[PolicySource] = (
-        list(cors_state(app)["sources"]) if "cors" in app.extensions else []
-    )
-    name = endpoint.rpartition(".")[0]
-    while name:
-        blueprint = app.blueprints.get(name)
-        for source in reversed(sources):
-            if blueprint is not None and source.blueprint is blueprint:
-                yield source
-        name = name.rpartition(".")[0]
-
-
-def _sources_for(app: Flask, endpoint: str) -> Iterator[PolicySource]:
-    yield from _blueprint_sources(app, endpoint)
-    if "cors" in app.extensions:
-        yield from cors_state(app)["app_wide"]
 
 
 def decorated_methods(view_class: Any) -> dict[str, CrossOriginView]:
@@ -137,57 +98,61 @@ def decorated_methods(view_class: Any) -> dict[str, CrossOriginView]:
     names = ["dispatch_request"]
     if issubclass(view_class, MethodView):
         names += sorted(HTTP_METHOD_NAMES)
-    found = {}
-    for name in names:
-        attribute = getattr(view_class, name, None)
-        if isinstance(attribute, CrossOriginView):
-            found[name] = attribute
-    return found
+    attributes = {name: getattr(view_class, name, None) for name in names}
+    return {name: value for name, value in attributes.items() if isinstance(value, CrossOriginView)}
 
 
 def route_policies(app: Flask) -> list[RoutePolicy]:
-    """Every URL rule of ``app`` with the policy that applies to it.
-
-    The decorator's policy covers its view; otherwise the first blueprint or app-wide
-    source whose resource patterns match the rule's text, in the order the app answers
-    (so a pattern is compared with the rule as written, converters included)."""
+    """Every URL rule of ``app`` with the policy that applies to it: a decorator's, on the
+    view or on the methods of its class, else the first blueprint or app-wide source whose
+    resource patterns match the rule as written (converters included)."""
     found = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         methods = sorted(rule.methods or ())
         view = app.view_functions.get(rule.endpoint)
         view_class = getattr(view, "view_class", None)
         per_method = decorated_methods(view_class)
-        # The whole view is covered by a decorator on it, or on a View's dispatch_request.
-        whole: PolicySource | None = getattr(view, "cors_source", None)
+        whole = getattr(view, "cors_wrapper", per_method.get("dispatch_request"))
         if whole is not None:
-            label = source_label(whole, None)
-        elif "dispatch_request" in per_method:
-            whole = per_method["dispatch_request"].cors_source
-            label = "@cross_origin on the view's dispatch_request()"
-        if whole is not None:
-            policy = whole.view_policy(app)
-            layers = set_by(app, whole, None)
-            found.append(RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, layers))
+            where = "the view" if hasattr(view, "cors_wrapper") else "the view's dispatch_request()"
+            found.append(_decorated(app, rule, methods, where, whole))
             continue
-        # A MethodView whose methods are decorated: a row per decorated method.
         rest = methods
-        for name, decorated in per_method.items():
-            covered = [m for m in methods if method_policy_view(view_class, m) is decorated]
+        for name, wrapper in per_method.items():
+            covered = [m for m in methods if method_policy_view(view_class, m) is wrapper]
             if covered:
-                label = f"@cross_origin on the view's {name}()"
-                policy = decorated.cors_source.view_policy(app)
-                layers = set_by(app, decorated.cors_source, None)
-                found.append(RoutePolicy(rule.rule, rule.endpoint, covered, label, policy, layers))
+                found.append(_decorated(app, rule, covered, f"the view's {name}()", wrapper))
                 rest = [m for m in rest if m not in covered]
-        if per_method and not set(rest) - {"OPTIONS"}:
-            continue
-        applies, covering, layers = "none", None, {}
-        for source in _sources_for(app, rule.endpoint):
-            match = source.table(app).match(rule.rule)
-            if match is not None:
-                pattern, covering = match
-                applies = source_label(source, pattern.text)
-                layers = set_by(app, source, pattern.text)
-                break
-        found.append(RoutePolicy(rule.rule, rule.endpoint, rest, applies, covering, layers))
+        if not per_method or set(rest) - {"OPTIONS"}:
+            found.append(_by_resource(app, rule, rest))
     return found
+
+
+def _decorated(
+    app: Flask, rule: Rule, methods: list[str], where: str, wrapper: CrossOriginView
+) -> RoutePolicy:
+    policy = wrapper.cors_source.view_policy(app)
+    options = describe_policy(app, wrapper.cors_source, None, policy)
+    label = f"@cross_origin on {where}"
+    return RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, options)
+
+
+def _by_resource(app: Flask, rule: Rule, methods: list[str]) -> RoutePolicy:
+    """The first source whose resource patterns match the rule, in the order Flask runs
+    them: blueprints' from the innermost (its latest CORS(bp) first), then the app's."""
+    state = app.extensions.get("cors", {"sources": [], "app_wide": []})
+    sources = []
+    name = rule.endpoint.rpartition(".")[0]
+    while name:
+        blueprint = app.blueprints.get(name)
+        if blueprint is not None:
+            sources += [s for s in reversed(state["sources"]) if s.blueprint is blueprint]
+        name = name.rpartition(".")[0]
+    for source in sources + state["app_wide"]:
+        match = source.table(app).match(rule.rule)
+        if match is not None:
+            pattern, policy = match
+            options = describe_policy(app, source, pattern.text, policy)
+            label = source_label(source, pattern.text)
+            return RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, options)
+    return RoutePolicy(rule.rule, rule.endpoint, methods, "none")

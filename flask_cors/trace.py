@@ -1,6 +1,4 @@
-"""What a request's CORS steps look like to troubleshooting: DEBUG log lines, and the
-steps ``flask cors explain`` collects. Imported only once the flask_cors logger is at
-DEBUG, so it costs nothing otherwise."""
+"""A request's CORS steps: DEBUG log lines, and the steps ``flask cors explain`` collects."""
 
 from __future__ import annotations
 
@@ -8,36 +6,33 @@ import logging
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .binding import (
-    APPLIED,
-    EXCEPTION_NOT_INTERCEPTED,
-    RESOURCE_NOT_MATCHED,
-    VIEW_SET_CORS,
-    WILDCARD_BESIDE_CREDENTIALS,
-)
-from .core import ACL_CREDENTIALS, ACL_ORIGIN
+from . import binding
 from .patterns import shown
 from .policy import Decision, Policy
 
 LOG = logging.getLogger("flask_cors")
-
-#: WSGI environ key holding a list while ``flask cors explain`` replays a request: each
-#: step taken for it is appended, so the explanation is the runtime's own account. (A
-#: client cannot set it: request headers only reach the environ as ``HTTP_*`` keys.)
+#: WSGI environ key of the list a replayed request's steps are appended to (a client
+#: cannot set it: request headers reach the environ as ``HTTP_*`` keys only).
 TRACE_KEY = "flask_cors.trace"
-#: Most names of a list written to a log record (each value is clipped by ``shown``).
+#: Most refused header names a log line lists.
 LOGGED_NAMES = 10
+#: The end of the log line of a step that added no headers.
+_NOT_APPLIED = {
+    binding.VIEW_SET_CORS: " already has Access-Control-Allow-Origin; left alone",
+    binding.WILDCARD_BESIDE_CREDENTIALS: (
+        " already has Access-Control-Allow-Credentials; '*' is not sent beside it"
+    ),
+    binding.RESOURCE_NOT_MATCHED: "",
+    binding.EXCEPTION_NOT_INTERCEPTED: " (resource {!r})",
+}
 
 
 class Step(NamedTuple):
-    """One CORS step taken for a request."""
+    """One CORS step taken for a request, by the PolicySource ``source``."""
 
-    #: One of the event kinds of ``flask_cors.binding``.
-    event: str
-    #: The PolicySource that took the step.
+    event: str  # one of binding's events
     source: Any
-    #: The resource pattern that matched (None for the decorator or when none did).
-    pattern: str | None = None
+    pattern: str | None = None  # the resource pattern that matched, if any
     policy: Policy | None = None
     decision: Decision | None = None
 
@@ -48,34 +43,18 @@ def record(step: Step, environ: Mapping[str, Any]) -> None:
     if steps is not None:
         steps.append(step)
     request = f"{shown(environ.get('REQUEST_METHOD'))} {shown(environ.get('PATH_INFO'))}"
-    if step.event == APPLIED and step.decision is not None:
-        LOG.debug("CORS %s", _decision_line(step.decision, request, environ))
-    elif step.event == VIEW_SET_CORS:
-        LOG.debug("CORS %s: %s already has %s; left alone", step.event, request, ACL_ORIGIN)
-    elif step.event == WILDCARD_BESIDE_CREDENTIALS:
-        LOG.debug(
-            "CORS %s: %s already has %s; '*' is not sent beside it",
-            step.event,
-            request,
-            ACL_CREDENTIALS,
-        )
-    elif step.event == RESOURCE_NOT_MATCHED:
-        LOG.debug("CORS %s: %s", step.event, request)
-    else:
-        assert step.event == EXCEPTION_NOT_INTERCEPTED, step.event
-        LOG.debug("CORS %s: %s (resource %r)", step.event, request, step.pattern)
-
-
-def _decision_line(decision: Decision, request: str, environ: Mapping[str, Any]) -> str:
-    headers = ", ".join(f"{name!r}: {shown(value)}" for name, value in decision.headers)
+    if step.event != binding.APPLIED:
+        detail = _NOT_APPLIED[step.event].format(step.pattern)
+        LOG.debug("CORS %s: %s%s", step.event, request, detail)
+        return
+    decision = step.decision
+    assert decision is not None
+    answer = ", ".join(f"{name!r}: {shown(value)}" for name, value in decision.headers)
+    origin = shown(environ.get("HTTP_ORIGIN"))
+    line = f"{','.join(decision.reasons)}: {request} Origin={origin} -> {{{answer}}}"
     refused = decision.refused_headers
-    return (
-        f"{','.join(decision.reasons)}: {request} Origin={shown(environ.get('HTTP_ORIGIN'))}"
-        f" -> {{{headers}}}" + (f" refused headers {_shown_names(refused)}" if refused else "")
-    )
-
-
-def _shown_names(names: tuple[str, ...]) -> str:
-    listed = ", ".join(map(shown, names[:LOGGED_NAMES]))
-    more = len(names) - LOGGED_NAMES
-    return f"[{listed}]" + (f" and {more} more" if more > 0 else "")
+    if refused:
+        line += f" refused headers [{', '.join(map(shown, refused[:LOGGED_NAMES]))}]"
+        if len(refused) > LOGGED_NAMES:
+            line += f" and {len(refused) - LOGGED_NAMES} more"
+    LOG.debug("CORS %s", line)

@@ -283,6 +283,21 @@ def test_routes_blueprint_policy_wins_and_falls_back_to_the_app_where_it_does_no
     assert narrow_answer.headers.get("Access-Control-Allow-Origin") == APP_ORIGIN
 
 
+def test_routes_an_app_endpoint_named_under_a_blueprint_gets_the_blueprints_policy() -> None:
+    """Flask runs a blueprint's hooks for any endpoint named under it, also one the app
+    adds itself; a dotted prefix that names no blueprint is skipped."""
+    app = Flask("dotted")
+    partners = Blueprint("partners", __name__)
+    CORS(partners, origins=[PARTNER_ORIGIN])
+    app.register_blueprint(partners)
+    app.add_url_rule("/extra", "partners.extra.x", lambda: "x")
+    CORS(app, origins=[APP_ORIGIN])
+    rows = table_rows(invoke(app, "cors", "routes").output)
+    assert rows["/extra"]["policy"] == "CORS(blueprint 'partners') resource '/*'"
+    answer = app.test_client().get("/extra", headers={"Origin": PARTNER_ORIGIN})
+    assert answer.headers.get("Access-Control-Allow-Origin") == PARTNER_ORIGIN
+
+
 # --- flask cors explain: verdicts --------------------------------------------------------
 
 

@@ -12,9 +12,9 @@ from werkzeug.datastructures import Headers
 
 import flask_cors.binding
 from flask_cors import CORS
-from flask_cors.memo import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
 from flask_cors.patterns import NameMatcher
 from flask_cors.regex import RegexSet
+from flask_cors.resources import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
 
 ORIGIN = {"Origin": "https://app.example"}
 

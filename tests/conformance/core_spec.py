@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
-
 from adapters import SkipCase
 from adapters.neutral import REGEX_CHARACTERS
-from cors_spec import SPEC_DIR, Case, Observed, judge
+from cors_spec import SPEC_DIR, Case, Observed, judge, read_yaml
 from fetch_terms import Fetch, Request, Response, Verdict
 from verdict import play
 
@@ -81,7 +79,7 @@ def load_core_cases(core_dir: Path = CORE_DIR) -> List[CoreCase]:
     """Every core case, file by file in name order."""
     cases = []
     for path in sorted(core_dir.glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for raw in read_yaml(path) or []:
             cases.append(CoreCase(**raw, file=path.name, tags=("core", raw["level"], path.stem)))
     return cases
 

@@ -102,12 +102,18 @@ class Observed:
     then: Optional[List[Observed]] = None
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, loaded safely: by libyaml where PyYAML was built with it (its
+    wheels are), which reads the spec ten times faster than the pure-Python loader."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
 def load_case_files(cases_dir: Path = CASES_DIR) -> Dict[Path, List[Dict[str, Any]]]:
     """Every case file's raw content, by path."""
     files = {}
     for path in sorted(cases_dir.glob("*.yaml")):
-        with path.open(encoding="utf-8") as stream:
-            files[path] = yaml.safe_load(stream)
+        files[path] = read_yaml(path)
     return files
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Dict
 
 import jsonschema
-import yaml
 
 from core_spec import CORE_DIR, CORE_SCHEMA_PATH, SPEC_DIR
+from cors_spec import read_yaml
 
 JSON_DIR = SPEC_DIR / "json"
 VERSION_PATH = SPEC_DIR / "VERSION"
@@ -24,7 +24,7 @@ def rendered() -> Dict[Path, str]:
     version = VERSION_PATH.read_text(encoding="utf-8").strip()
     files = {}
     for source in sorted(CORE_DIR.glob("*.yaml")):
-        cases = yaml.safe_load(source.read_text(encoding="utf-8")) or []
+        cases = read_yaml(source) or []
         jsonschema.validate(cases, schema)
         document = {
             "spec_version": version,

@@ -6,10 +6,8 @@ import re
 from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
-
 from adapters import Adapter, Difference
-from cors_spec import SOURCES_PATH
+from cors_spec import SOURCES_PATH, read_yaml
 
 #: The spec's levels (spec/README.md): required by Fetch, security practice, one choice.
 LEVELS = ("must", "should", "profile")
@@ -21,9 +19,7 @@ PROFILES = ("flask-cors", "reference")
 #: The protocol sections a difference may name to explain a `must` failure: every Fetch
 #: section and RFC 9110 section spec/sources.yaml lists, as a case's rule cites them.
 PROTOCOL_SECTIONS = tuple(
-    name
-    for name in yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))
-    if name.startswith(("Fetch, ", "RFC 9110, "))
+    name for name in read_yaml(SOURCES_PATH) if name.startswith(("Fetch, ", "RFC 9110, "))
 )
 
 

@@ -11,10 +11,9 @@ from typing import Any, List
 
 import jsonschema
 import pytest
-import yaml
 
 from core_spec import CORE_DIR, CORE_SCHEMA_PATH, anchored, load_core_cases, portable_pattern_error
-from cors_spec import load_cases
+from cors_spec import load_cases, read_yaml
 from export_json import stale
 
 SCHEMA = json.loads(CORE_SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -32,7 +31,7 @@ def test_schema_is_a_valid_2020_12_schema() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda path: path.name)
 def test_core_file_validates_against_the_schema(path: Path) -> None:
     validator = jsonschema.Draft202012Validator(SCHEMA)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     errors = sorted(validator.iter_errors(raw), key=lambda error: list(error.path))
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
@@ -59,7 +58,7 @@ def test_must_rules_cite_a_fetch_or_rfc_section() -> None:
 
 def test_protocol_sources_are_listed_in_sources_yaml() -> None:
     """A reader can open every section a rule cites: spec/sources.yaml gives its address."""
-    sources = yaml.safe_load((CORE_DIR.parent / "sources.yaml").read_text(encoding="utf-8"))
+    sources = read_yaml(CORE_DIR.parent / "sources.yaml")
     unlisted = {
         case.rule.split(":", 1)[0]
         for case in CASES

@@ -13,7 +13,6 @@ from urllib.parse import unquote
 
 import jsonschema
 import pytest
-import yaml
 
 from cors_spec import (
     CASES_DIR,
@@ -25,14 +24,15 @@ from cors_spec import (
     Case,
     load_case_files,
     load_cases,
+    read_yaml,
 )
 
 ROOT = SPEC_DIR.parent
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 FILES = load_case_files()
 CASES = load_cases()
-SOURCES: Dict[str, Dict[str, str]] = yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))
-INVARIANTS = yaml.safe_load((SPEC_DIR / "invariants.yaml").read_text(encoding="utf-8"))
+SOURCES: Dict[str, Dict[str, str]] = read_yaml(SOURCES_PATH)
+INVARIANTS = read_yaml(SPEC_DIR / "invariants.yaml")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: The full text of each numbered difference from Flask-CORS 6 (README.md lists them one
 #: line each, linking here).

@@ -99,8 +99,10 @@ class RegexSet:
 
     def matching(self, value: str) -> list[int]:
         """The indices, in ``patterns``, of every pattern matching ``value``, ascending."""
-        found: list[int] = []
-        if self._set is not None:
-            found.extend(self._indices[hit] for hit in self._set.Match(value) or ())
-        found.extend(index for index, match in self._fallback if match(value))
-        return sorted(found)
+        # Plain loops: on the request path, generators and sorted() cost a microsecond.
+        found = [self._indices[hit] for hit in self._set.Match(value) or ()] if self._set else []
+        for index, match in self._fallback:
+            if match(value):
+                found.append(index)
+        found.sort()
+        return found

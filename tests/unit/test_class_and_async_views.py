@@ -278,6 +278,26 @@ def test_preflight_for_head_uses_get_and_for_undecorated_method_gets_nothing():
     assert cors_header_names(preflight(client, "/items/1", "NOT A METHOD")) == []
 
 
+def test_preflight_naming_a_decorated_helper_method_gets_nothing():
+    # Only the methods MethodView dispatches to can answer: a decorated helper whose name
+    # a preflight asks for (any token is a method to Fetch) must not lend its policy.
+    app = Flask(__name__)
+
+    class Items(MethodView):
+        @cross_origin(origins=[A], methods=["GET"])
+        def get(self):
+            return "items"
+
+        @cross_origin(origins=[A], methods=["*"])
+        def helper(self):
+            return "helper"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    response = preflight(app.test_client(), "/items", "helper")
+    assert response.status_code == 200
+    assert cors_header_names(response) == []
+
+
 def test_plain_options_without_a_requested_method_gets_flasks_answer():
     response = per_method_app().test_client().options("/items/1", headers={"Origin": A})
     assert response.status_code == 200

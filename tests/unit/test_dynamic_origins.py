@@ -523,3 +523,61 @@ def test_unnamed_callable_is_named_by_its_repr():
         TypeError, match=r"the callable <test_dynamic_origins\.test_unnamed.*\.\.\. returned 'yes'"
     ):
         app.test_client().get("/x", headers={"Origin": A})
+
+
+# --- exact texts: what users grep their logs and tracebacks for --------------------------
+
+
+def test_raising_callable_log_line_in_full(caplog):
+    def lookup(origin):
+        raise ConnectionError("database unreachable")
+
+    client = via_keywords(lookup).test_client()
+    with caplog.at_level(logging.ERROR, logger="flask_cors"):
+        client.get("/x", headers={"Origin": A})
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == (
+        "CORS origins callable test_raising_callable_log_line_in_full.<locals>.lookup "
+        "(CORS() origins) raised 'ConnectionError: database unreachable' for Origin "
+        f"{A!r}; the origin is not allowed"
+    )
+
+
+def test_non_bool_return_message_in_full():
+    def lookup(origin):
+        return "yes"
+
+    app = via_keywords(lookup)
+    app.testing = True
+    with pytest.raises(TypeError) as raised:
+        app.test_client().get("/x", headers={"Origin": A})
+    assert str(raised.value) == (
+        "CORS() origins: the callable test_non_bool_return_message_in_full.<locals>.lookup "
+        f"returned 'yes' for the Origin {A!r}; it must return True or False"
+    )
+
+
+def test_async_callable_message_in_full():
+    async def allowed(origin):
+        return True
+
+    with pytest.raises(TypeError) as raised:
+        via_keywords(allowed)
+    assert str(raised.value) == (
+        "CORS() origins: test_async_callable_message_in_full.<locals>.allowed is an async "
+        "function; a callable in origins is called for each request and must return True "
+        "or False"
+    )
+
+
+def test_logged_values_are_clipped_only_past_200_characters(caplog):
+    text = "ValueError: " + "y" * (200 - len("ValueError: "))
+
+    def lookup(origin):
+        raise ValueError(text[len("ValueError: ") :])
+
+    client = via_keywords(lookup).test_client()
+    with caplog.at_level(logging.ERROR, logger="flask_cors"):
+        client.get("/x", headers={"Origin": A})
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"raised {text!r} for Origin" in record.getMessage()

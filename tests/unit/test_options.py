@@ -903,3 +903,65 @@ def test_names_that_only_resemble_forbidden_ones_are_not_warned_about(
     caplog.set_level(logging.WARNING, logger="flask_cors")
     CORS(Flask(__name__), **{option: value})
     assert cors_warnings(caplog) == []
+
+
+def test_unknown_option_messages_in_full(caplog: pytest.LogCaptureFixture) -> None:
+    """With a close name the message suggests it; with none it ends at the name. An
+    unknown CORS_ config key is logged as written, once, however often the config is
+    read again."""
+    with pytest.raises(ValueError) as caught:
+        CORS(Flask(__name__), origin="x")
+    assert str(caught.value) == "CORS(): unknown option 'origin'; did you mean 'origins'?"
+    with pytest.raises(ValueError) as caught:
+        CORS(Flask(__name__), zzzzzz="x")
+    assert str(caught.value) == "CORS(): unknown option 'zzzzzz'"
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    app = build_app("config", support_credentials=True)
+    send(app)
+    send(app)
+    assert cors_warnings(caplog) == [
+        "app.config['CORS_SUPPORT_CREDENTIALS'] is not a Flask-CORS option and is ignored; "
+        "did you mean 'CORS_SUPPORTS_CREDENTIALS'?"
+    ]
+
+
+def test_values_in_errors_are_clipped_past_80_characters() -> None:
+    at_limit = "x" * 78  # its repr, quotes included, is 80 characters: shown whole
+    with pytest.raises(ValueError) as caught:
+        CORS(Flask(__name__), max_age=at_limit)
+    assert str(caught.value).endswith(f"got {at_limit!r}")
+    over = "x" * 79
+    with pytest.raises(ValueError) as caught:
+        CORS(Flask(__name__), max_age=over)
+    assert str(caught.value).endswith(f"got {repr(over)[:77]}...")
+
+
+def test_a_set_of_entries_is_read_in_one_order_whatever_the_hash_seed() -> None:
+    """A set's iteration order changes from one process to the next: its entries are
+    sorted, strings and regexes by text, callables by qualified name, so the order routes
+    lists them in and the order callables are asked in never change."""
+
+    def delta(origin: str) -> bool:
+        return False
+
+    def alpha(origin: str) -> bool:
+        return False
+
+    def charlie(origin: str) -> bool:
+        return False
+
+    def bravo(origin: str) -> bool:
+        return False
+
+    literals = [f"https://{name}.example" for name in ("e", "b", "d", "a", "c")]
+    regexes = [re.compile(rf"https://{name}\.test") for name in ("z", "x", "y")]
+    given = {*literals, *regexes, delta, alpha, charlie, bravo}
+    origins = parse_options({"origins": given}, "CORS()")["origins"]
+    assert origins.configured_literals == tuple(sorted(literals))
+    assert [regex.pattern for regex in origins.patterns] == sorted(r.pattern for r in regexes)
+    assert [check.name.rsplit(".", 1)[1] for check in origins.checks] == [
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+    ]

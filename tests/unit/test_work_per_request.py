@@ -14,7 +14,7 @@ import flask_cors.binding
 from flask_cors import CORS
 from flask_cors.patterns import NameMatcher
 from flask_cors.regex import RegexSet
-from flask_cors.resources import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES
+from flask_cors.resources import CACHEABLE_LENGTH, MEMO, MEMO_CHARACTERS, MEMO_ENTRIES, Memo
 
 ORIGIN = {"Origin": "https://app.example"}
 
@@ -181,3 +181,16 @@ def test_the_memo_stays_under_its_memory_bound_with_1000_resources(shape: str) -
     finally:
         tracemalloc.stop()
     assert 0 < peak < MEMO_BOUND_BYTES, peak
+
+
+def test_a_memo_holds_exactly_its_character_bound() -> None:
+    # A fresh Memo, not the process's: MEMO was made at import, before any test ran.
+    memo = Memo()
+    assert (memo.entries, memo.characters) == ({}, 0)
+    count = MEMO_CHARACTERS // CACHEABLE_LENGTH
+    for index in range(count):
+        memo.remember((index,), index, CACHEABLE_LENGTH)
+    assert len(memo.entries) == count
+    assert memo.characters == MEMO_CHARACTERS
+    memo.remember(("one more",), None, 1)
+    assert (memo.entries, memo.characters) == ({("one more",): None}, 1)

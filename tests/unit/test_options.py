@@ -525,8 +525,15 @@ def test_nested_resources_in_a_resource_dict_is_refused() -> None:
 
 
 def test_cross_origin_refuses_resources() -> None:
-    with pytest.raises((TypeError, ValueError), match="resources"):
+    with pytest.raises(ValueError) as caught:
         cross_origin(resources={RESOURCE_KEY: {}})
+    assert str(caught.value) == (
+        "cross_origin: 'resources' only applies to CORS(); the decorator covers its own view"
+    )
+    # Nor is it suggested for a misspelling: the decorator has no resources to set.
+    with pytest.raises(ValueError) as caught:
+        cross_origin(resource={RESOURCE_KEY: {}})
+    assert str(caught.value) == "cross_origin(): unknown option 'resource'"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.datastructures import Headers
 
 from .build import PolicySource, cors_state
-from .policy import Decision, Policy, decide, grant, judge_origin
+from .policy import Policy, decide
 from .resources import MEMO, routed_path
 
 LOG = logging.getLogger("flask_cors")
@@ -62,16 +62,14 @@ def apply_policy(
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
         environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
     )
-    judged = judge_origin(policy, origin) if policy.origins.checks else None
-    key = (policy, method, judged or origin, *rest)
+    key = (policy, method, origin, *rest)
     try:
-        decision: Decision = MEMO.entries[key]
+        decision = MEMO.entries[key]
     except KeyError:
-        if judged is None:
-            decision = decide(policy, method, origin, *rest)
-        else:
-            decision = grant(policy, *judged, method, *rest)
+        decision = decide(policy, method, origin, *rest)
         MEMO.remember(key, decision, sum(len(part) for part in (origin, *rest) if part))
+    if type(decision) is dict:
+        decision = decision[policy.origins.check(origin)]  # type: ignore[arg-type]
     if view_credentials and decision.headers and decision.headers[0][1] == "*":
         # Browsers refuse '*' beside credentials, whoever set them: no header is added (INV-02).
         if LOG.isEnabledFor(logging.DEBUG):

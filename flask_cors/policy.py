@@ -95,9 +95,9 @@ def fetch_normalized(method: str) -> str:
     return upper if upper in NORMALIZED_METHODS else method
 
 
-def judge_origin(policy: Policy, origin: str | None) -> tuple[str | None, str]:
+def judge_origin(policy: Policy, origin: str | None) -> tuple[str | None, str] | None:
     """The Access-Control-Allow-Origin value for a request's Origin header (None: no
-    access) and the reason code. The one step that may run a callable in ``origins``."""
+    access) and the reason code; None when only a callable in ``origins`` can tell."""
     origins = policy.origins
     if not origin:
         # always_send: Flask-CORS 6's "most likely" value, '*' or the alphabetically first
@@ -118,10 +118,7 @@ def judge_origin(policy: Policy, origin: str | None) -> tuple[str | None, str]:
     if origins.matches(origin, patterns=origin.lower() != "null"):
         return origin, ORIGIN_ALLOWED
     if origins.checks and is_serialized_origin(origin):
-        verdict = origins.check(origin)
-        if verdict:
-            return origin, ORIGIN_ALLOWED
-        return None, ORIGIN_NOT_ALLOWED if verdict is False else ORIGIN_CHECK_FAILED
+        return None
     return None, ORIGIN_NOT_ALLOWED
 
 
@@ -132,15 +129,24 @@ def decide(
     request_method: str | None = None,
     request_headers: str | None = None,
     request_private_network: str | None = None,
-) -> Decision:
+) -> Decision | dict[bool | None, Decision]:
     """Decide the CORS response headers for one request, given the raw values of its
     Origin, Access-Control-Request-Method, Access-Control-Request-Headers and
     Access-Control-Request-Private-Network headers (None when absent). Nothing from the
-    request is echoed unless it is visible ASCII (an Origin) or an HTTP token."""
-    value, reason = judge_origin(policy, origin)
-    return grant(
-        policy, value, reason, method, request_method, request_headers, request_private_network
-    )
+    request is echoed unless it is visible ASCII (an Origin) or an HTTP token.
+
+    When the answer rests on a callable in ``origins``, which is not asked here, the
+    decision for each of its verdicts (``NameMatcher.check``): True, False or None."""
+    rest = (method, request_method, request_headers, request_private_network)
+    judged = judge_origin(policy, origin)
+    if judged is None:
+        return {
+            True: grant(policy, origin, ORIGIN_ALLOWED, *rest),
+            False: grant(policy, None, ORIGIN_NOT_ALLOWED, *rest),
+            None: grant(policy, None, ORIGIN_CHECK_FAILED, *rest),
+        }
+    value, reason = judged
+    return grant(policy, value, reason, *rest)
 
 
 def grant(

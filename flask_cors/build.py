@@ -140,10 +140,6 @@ class PolicySource:
         cors_state(app)["tables"][self] = (values, table)
         return table
 
-    def view_policy(self, app: Flask) -> Policy:
-        """The one policy of a source without resources (a decorator's), for ``app``."""
-        return self.table(app).rules[0][1]
-
     def compile(
         self, config: Mapping[str, Any], values: Mapping[str, Any], partial: bool = False
     ) -> ResourceTable:

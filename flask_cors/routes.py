@@ -131,7 +131,7 @@ def route_policies(app: Flask) -> list[RoutePolicy]:
 def _decorated(
     app: Flask, rule: Rule, methods: list[str], where: str, wrapper: CrossOriginView
 ) -> RoutePolicy:
-    policy = wrapper.cors_source.view_policy(app)
+    policy = wrapper.cors_source.table(app).rules[0][1]
     options = describe_policy(app, wrapper.cors_source, None, policy)
     label = f"@cross_origin on {where}"
     return RoutePolicy(rule.rule, rule.endpoint, methods, label, policy, options)

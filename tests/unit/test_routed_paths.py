@@ -227,3 +227,22 @@ def test_a_redirect_to_a_path_no_view_serves_gets_that_paths_policy() -> None:
     assert response.status_code in (301, 308) and response.location.endswith("/gone")
     assert grant(response) is None
     assert grant(get(app, "/old", ADMIN)) == ADMIN
+
+
+@pytest.mark.parametrize("target", ["/gone", "gone"])
+def test_a_redirect_out_of_the_script_root_is_matched_as_it_stands(target: str) -> None:
+    """Under a mount point, redirect_to="/gone" leaves it (the Location is /gone) and
+    "gone" stays inside it (/mnt/gone): only a target inside the root loses the prefix,
+    so both are matched as /gone, and nothing is cut from a path outside it."""
+    app = Flask(__name__)
+    app.add_url_rule("/old", "old", redirect_to=target)
+    CORS(app, resources={"/gone": {"origins": [ADMIN]}, r"/*": {"origins": [PARTNER]}})
+    client = app.test_client()
+    mounted = {"SCRIPT_NAME": "/mnt"}
+    response = client.get("/old", headers={"Origin": PARTNER}, environ_overrides=mounted)
+    expected = "/gone" if target.startswith("/") else "/mnt/gone"
+    assert response.status_code in (301, 308) and response.location.endswith(expected)
+    assert not response.location.endswith("/mnt" + expected)
+    assert grant(response) is None
+    response = client.get("/old", headers={"Origin": ADMIN}, environ_overrides=mounted)
+    assert grant(response) == ADMIN

@@ -65,6 +65,26 @@ def test_a_request_shape_seen_before_is_not_decided_again(monkeypatch: pytest.Mo
     assert calls[0] == 2
 
 
+def test_with_a_callable_only_the_callable_is_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    verdicts = [True, False, True, False]
+    asked: List[str] = []
+
+    def allow(origin: str) -> bool:
+        asked.append(origin)
+        return verdicts[len(asked) - 1]
+
+    client = app_with(origins=["https://listed.example", allow]).test_client()
+    calls = count_calls(monkeypatch, flask_cors.binding, "decide")
+    granted = [
+        client.get("/items", headers=ORIGIN).headers.get("Access-Control-Allow-Origin")
+        for _ in verdicts
+    ]
+    assert granted == ["https://app.example", None, "https://app.example", None]
+    assert asked == ["https://app.example"] * 4 and calls[0] == 1
+    client.get("/items", headers={"Origin": "https://listed.example"})
+    assert len(asked) == 4 and calls[0] == 2  # a listed origin never reaches the callable
+
+
 def test_a_hundred_regex_origins_are_one_linear_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     regexes = [rf"https://[a-z]+\.tenant{i}\.example" for i in range(100)]
     app = app_with(origins=regexes)

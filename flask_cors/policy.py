@@ -1,5 +1,5 @@
-"""The CORS decision as a function of plain values: no Flask, and no I/O but what a
-callable in ``origins`` does."""
+"""The CORS decision as a function of plain values: no Flask, no I/O, and no call to a
+callable in ``origins`` (its caller asks it)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import timedelta
@@ -662,6 +663,7 @@ def test_decorator_conflict_left_to_app_config_fails_the_request_naming_the_opti
     with pytest.raises(ValueError, match="send_wildcard") as caught:
         app.test_client().get("/r", headers={"Origin": ORIGIN})
     assert "supports_credentials" in str(caught.value)
+    assert str(caught.value).startswith("cross_origin(): ")  # where the conflict lies
 
 
 @pytest.mark.parametrize("kind", ["decorator", "blueprint"])
@@ -943,6 +945,17 @@ def test_values_in_errors_are_clipped_past_80_characters() -> None:
     assert str(caught.value).endswith(f"got {repr(over)[:77]}...")
 
 
+def Allow(origin: str) -> bool:  # a qualified name that sorts before "None" and "XXXX"
+    return False
+
+
+def test_callables_without_a_qualified_name_come_first_in_a_set() -> None:
+    """A partial has no ``__qualname__``: it sorts as the empty name, before any other."""
+    unnamed = functools.partial(Allow)
+    origins = parse_options({"origins": {Allow, unnamed}}, "CORS()")["origins"]
+    assert [check.function for check in origins.checks] == [unnamed, Allow]
+
+
 def test_a_set_of_entries_is_read_in_one_order_whatever_the_hash_seed() -> None:
     """A set's iteration order changes from one process to the next: its entries are
     sorted, strings and regexes by text, callables by qualified name, so the order routes
@@ -961,7 +974,8 @@ def test_a_set_of_entries_is_read_in_one_order_whatever_the_hash_seed() -> None:
         return False
 
     literals = [f"https://{name}.example" for name in ("e", "b", "d", "a", "c")]
-    regexes = [re.compile(rf"https://{name}\.test") for name in ("z", "x", "y")]
+    # By their text, not their repr: that of "zz'" quotes it with ", which sorts first.
+    regexes = [re.compile(rf"https://{name}\.test") for name in ("z", "zz'", "x", "y")]
     given = {*literals, *regexes, delta, alpha, charlie, bravo}
     origins = parse_options({"origins": given}, "CORS()")["origins"]
     assert origins.configured_literals == tuple(sorted(literals))

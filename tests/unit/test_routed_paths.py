@@ -169,7 +169,16 @@ def test_unfolded_requests_are_matched_on_their_own_path() -> None:
     assert missing.status_code == 404 and grant(missing) == PARTNER
 
 
-def test_a_converter_that_cannot_build_still_folds_the_trailing_slash() -> None:
+@pytest.mark.parametrize(
+    ("rule", "path", "served"),
+    [
+        ("/admin/<oneway:name>", "/admin/x/", "/admin/x"),
+        ("/admin/<oneway:name>/", "/admin/x", "/admin/x/"),
+    ],
+)
+def test_a_converter_that_cannot_build_still_folds_the_trailing_slash(
+    rule: str, path: str, served: str
+) -> None:
     class OneWay(BaseConverter):
         def to_url(self, value: object) -> str:
             raise ValueError("this converter only parses")
@@ -177,16 +186,31 @@ def test_a_converter_that_cannot_build_still_folds_the_trailing_slash() -> None:
     app = Flask(__name__)
     app.url_map.strict_slashes = False
     app.url_map.converters["oneway"] = OneWay
-
-    @app.route("/admin/<oneway:name>")
-    def admin(name: str) -> str:
-        return name
-
-    CORS(app, resources={"/admin/x": {"origins": [ADMIN]}, r"/*": {"origins": [PARTNER]}})
-    response = get(app, "/admin/x/", PARTNER)
+    app.add_url_rule(rule, "admin", lambda name: name)
+    CORS(app, resources={served: {"origins": [ADMIN]}, r"/*": {"origins": [PARTNER]}})
+    response = get(app, path, PARTNER)
     assert response.get_data(as_text=True) == "x"
     assert grant(response) is None
-    assert grant(get(app, "/admin/x/", ADMIN)) == ADMIN
+    assert grant(get(app, path, ADMIN)) == ADMIN
+
+
+def test_view_args_a_preprocessor_adds_stay_out_of_the_folded_path() -> None:
+    """The path is rebuilt from the view's arguments; one that a url_value_preprocessor
+    added is no part of the rule and must not become a query string on it."""
+    app = Flask(__name__)
+    app.url_map.strict_slashes = False
+
+    @app.url_value_preprocessor
+    def add_tenant(endpoint: Optional[str], values: Optional[Dict[str, str]]) -> None:
+        if values is not None:
+            values["tenant"] = "t1"
+
+    app.add_url_rule("/panel/<name>/", "panel", lambda name, tenant: f"{tenant} {name}")
+    CORS(app, resources={"/panel/x/": {"origins": [ADMIN]}, r"/*": {"origins": [PARTNER]}})
+    response = get(app, "/panel/x", PARTNER)
+    assert response.get_data(as_text=True) == "t1 x"
+    assert grant(response) is None
+    assert grant(get(app, "/panel/x", ADMIN)) == ADMIN
 
 
 def test_a_redirect_whose_target_is_folded_gets_the_served_views_policy() -> None:

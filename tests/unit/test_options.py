@@ -924,6 +924,9 @@ def test_unknown_option_messages_in_full(caplog: pytest.LogCaptureFixture) -> No
     with pytest.raises(ValueError) as caught:
         CORS(Flask(__name__), zzzzzz="x")
     assert str(caught.value) == "CORS(): unknown option 'zzzzzz'"
+    with pytest.raises(ValueError) as caught:
+        CORS().init_app(Flask(__name__), origin="x")
+    assert str(caught.value) == "init_app(): unknown option 'origin'; did you mean 'origins'?"
     caplog.set_level(logging.WARNING, logger="flask_cors")
     app = build_app("config", support_credentials=True)
     send(app)

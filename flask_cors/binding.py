@@ -52,7 +52,7 @@ def apply_policy(
             vary.append(value)
     if present and "access-control-allow-origin" in present:
         if LOG.isEnabledFor(logging.DEBUG):
-            _observe(VIEW_SET_CORS, environ, source, pattern, policy)
+            _observe(VIEW_SET_CORS, environ, source)
         return response
     # Remembered, as browsers repeat these; a callable in origins is asked every time.
     method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -73,7 +73,7 @@ def apply_policy(
     if view_credentials and decision.headers and decision.headers[0][1] == "*":
         # Browsers refuse '*' beside credentials, whoever set them: no header is added (INV-02).
         if LOG.isEnabledFor(logging.DEBUG):
-            _observe(WILDCARD_BESIDE_CREDENTIALS, environ, source, pattern, policy, decision)
+            _observe(WILDCARD_BESIDE_CREDENTIALS, environ, source)
         return response
     # Decisions hold tokens, digits and visible-ASCII origins: werkzeug's newline check is moot.
     if fast and present is None and not vary:  # the usual case: nothing to merge or keep
@@ -133,7 +133,7 @@ def answer(source: PolicySource, app: Flask, response: Response) -> Response:
     pattern, policy = rule
     if environ.get(FROM_EXCEPTION_KEY) and not policy.intercept_exceptions:
         if LOG.isEnabledFor(logging.DEBUG):
-            _observe(EXCEPTION_NOT_INTERCEPTED, environ, source, pattern.text, policy)
+            _observe(EXCEPTION_NOT_INTERCEPTED, environ, source, pattern.text)
         return response
     environ[HANDLED_KEY] = True
     return apply_policy(policy, response, environ, source, pattern.text)

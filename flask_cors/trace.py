@@ -28,11 +28,13 @@ _NOT_APPLIED = {
 
 
 class Step(NamedTuple):
-    """One CORS step taken for a request, by the PolicySource ``source``."""
+    """One CORS step taken for a request, by the PolicySource ``source``. Only an applied
+    step carries its policy and decision: the others' messages name no more than the
+    resource pattern (an exception left alone) or nothing."""
 
     event: str  # one of binding's events
     source: Any
-    pattern: str | None = None  # the resource pattern that matched, if any
+    pattern: str | None = None  # the resource pattern that matched, where it is told
     policy: Policy | None = None
     decision: Decision | None = None
 

@@ -892,6 +892,17 @@ def test_names_browsers_never_let_a_page_use_are_warned_about(
     assert mentions(warning, option) and repr(named) in warning
 
 
+def test_forbidden_request_header_warnings_in_full(caplog: pytest.LogCaptureFixture) -> None:
+    """Only a cookie header gets the hint about credentials."""
+    caplog.set_level(logging.WARNING, logger="flask_cors")
+    CORS(Flask(__name__), allow_headers=["Cookie", "Host"])
+    assert cors_warnings(caplog) == [
+        "CORS resource '/*': allow_headers lists 'Cookie', which only the browser sets "
+        "(cookies need supports_credentials)",
+        "CORS resource '/*': allow_headers lists 'Host', which only the browser sets",
+    ]
+
+
 @pytest.mark.parametrize(
     "option, value",
     [

@@ -68,7 +68,7 @@ def apply_policy(
     except KeyError:
         decision = decide(policy, method, origin, *rest)
         MEMO.remember(key, decision, sum(len(part) for part in (origin, *rest) if part))
-    if type(decision) is dict:
+    if type(decision) is dict:  # only a callable can tell; decide() made this for a real Origin
         decision = decision[policy.origins.check(origin)]  # type: ignore[arg-type]
     if view_credentials and decision.headers and decision.headers[0][1] == "*":
         # Browsers refuse '*' beside credentials, whoever set them: no header is added (INV-02).
